@@ -1,0 +1,58 @@
+"""The extension point: every backend, ours or a project's own, subclasses BaseServerBackend."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ..options import OptionSchema
+from ..translation import TranslatedArgs, translate
+
+
+class BaseServerBackend:
+    """A server started by ``manage.py prodserver``.
+
+    ``__init__`` receives the process's configuration (``BACKEND`` and ``ARGS``) and
+    translates ``ARGS`` into ``self.args``. ``prep_server_args()`` returns the full
+    argument list and ``start_server(*args)`` runs the server with it, in this process.
+
+    A backend whose ``option_schema()`` returns a schema gets every key and value
+    checked against it; without one, ``ARGS`` become ``--key=value`` as given.
+    Raise ``ConfigurationError`` from ``validate()`` or ``preflight()`` for a mistake.
+    """
+
+    #: The program the argument list is for, as shown by ``prodserver --list``.
+    program: ClassVar[str] = ""
+
+    def __init__(self, **server_args: Any) -> None:
+        self.server_args = server_args
+        arguments: Mapping[str, Any] = server_args.get("ARGS") or {}
+        self.translated: TranslatedArgs = translate(
+            arguments, self.option_schema(), reserved=self.reserved_options()
+        )
+        self.args: list[str] = self.translated.argv
+        self.validate()
+
+    @classmethod
+    def option_schema(cls) -> OptionSchema | None:
+        return None
+
+    def reserved_options(self) -> Mapping[str, str]:
+        """Options the backend sets itself, mapped to the advice shown when ARGS set them."""
+        return {}
+
+    def validate(self) -> None:
+        """Checks across several options, run once ARGS are translated."""
+
+    def preflight(self) -> None:
+        """Checks against this machine (is the port free?), run just before start."""
+
+    def prep_server_args(self) -> list[str]:
+        return list(self.args)
+
+    def start_server(self, *args: str) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement start_server()")
+
+    def command_line(self) -> list[str]:
+        """The equivalent command, program first."""
+        return [self.program or type(self).__name__, *self.prep_server_args()]

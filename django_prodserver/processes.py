@@ -1,0 +1,62 @@
+"""Turn a configured process into a ready-to-start backend, or a ConfigurationError."""
+
+from __future__ import annotations
+
+import inspect
+from importlib import import_module
+
+from .backends.base import BaseServerBackend
+from .conf import ProcessConfig
+from .errors import ConfigurationError
+
+OUR_BACKENDS = (
+    "django_prodserver.backends.uvicorn.UvicornServer",
+    "django_prodserver.backends.uvicorn.UvicornWSGIServer",
+)
+
+
+def load_backend(config: ProcessConfig) -> BaseServerBackend:
+    backend_class = backend_class_for(config)
+    try:
+        return backend_class(**config.raw)
+    except ConfigurationError as error:
+        raise error.inside(config.name) from error.__cause__
+
+
+def backend_class_for(config: ProcessConfig) -> type[BaseServerBackend]:
+    where = (config.name, "BACKEND")
+    module_path, _, class_name = config.backend_path.rpartition(".")
+    try:
+        module = import_module(module_path)
+    except ImportError as error:
+        raise ConfigurationError(
+            where,
+            f"module {module_path!r} cannot be imported ({error})",
+            f"check the path; the built-in backends are {', '.join(OUR_BACKENDS)}",
+        ) from error
+    candidate = getattr(module, class_name, None)
+    if candidate is None:
+        found = _backend_names(module)
+        raise ConfigurationError(
+            where,
+            f"module {module_path!r} has no attribute {class_name!r}",
+            f"use one of {', '.join(found)}" if found else "check the class name",
+        )
+    if not (inspect.isclass(candidate) and issubclass(candidate, BaseServerBackend)):
+        kind = "class" if inspect.isclass(candidate) else type(candidate).__name__
+        raise ConfigurationError(
+            where,
+            f"{config.backend_path!r} is a {kind} but not a server backend",
+            "point it at a subclass of django_prodserver.backends.base.BaseServerBackend",
+        )
+    return candidate
+
+
+def _backend_names(module: object) -> list[str]:
+    return [
+        f"{getattr(module, '__name__', '')}.{name}"
+        for name, value in vars(module).items()
+        if inspect.isclass(value)
+        and issubclass(value, BaseServerBackend)
+        and value is not BaseServerBackend
+    ]

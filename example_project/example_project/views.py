@@ -1,0 +1,37 @@
+import asyncio
+import os
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+
+def sync_view(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sqlite_version()")
+        (version,) = cursor.fetchone()
+    return JsonResponse({"view": "sync", "sqlite": version})
+
+
+async def async_view(request: HttpRequest) -> JsonResponse:
+    await asyncio.sleep(0)
+    return JsonResponse({"view": "async"})
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def request_info(request: HttpRequest) -> JsonResponse:
+    """What the server told Django about this request: client address, scheme, worker."""
+    return JsonResponse(
+        {
+            "client": request.META.get("REMOTE_ADDR"),
+            "scheme": request.scheme,
+            "script_name": request.META.get("SCRIPT_NAME", ""),
+            "pid": os.getpid(),
+        }
+    )
+
+
+def hello(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("hello", content_type="text/plain")

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+from .servers import EXAMPLE_PROJECT, ServerFactory, server_factory
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[ServerFactory]:
+    yield from server_factory(tmp_path)
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A private copy of the example project, for tests that edit its files."""
+    copy = tmp_path / "project"
+    shutil.copytree(
+        EXAMPLE_PROJECT, copy, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3")
+    )
+    return copy
+
+
+@pytest.fixture(scope="session")
+def certificate_authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def tls_files(
+    certificate_authority: trustme.CA, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    """A server certificate for 127.0.0.1/localhost, its key, and the CA that signed it."""
+    directory = tmp_path_factory.mktemp("tls")
+    leaf = certificate_authority.issue_cert("127.0.0.1", "localhost", "::1")
+    files = {
+        "cert": directory / "cert.pem",
+        "key": directory / "key.pem",
+        "ca": directory / "ca.pem",
+    }
+    leaf.cert_chain_pems[0].write_to_path(str(files["cert"]))
+    leaf.private_key_pem.write_to_path(str(files["key"]))
+    certificate_authority.cert_pem.write_to_path(str(files["ca"]))
+    return files

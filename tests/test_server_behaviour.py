@@ -1,0 +1,194 @@
+"""What a real ``prodserver`` process does: workers, reload, TLS, websockets, proxy headers,
+signals and logs."""
+
+from __future__ import annotations
+
+import signal
+import ssl
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from websockets.sync.client import connect
+
+from .servers import ServerFactory, children_of, free_port, wait_for
+
+UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
+UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
+
+pytestmark = pytest.mark.server
+
+
+def web(args: dict[str, Any], backend: str = UVICORN) -> dict[str, Any]:
+    return {"web": {"BACKEND": backend, "ARGS": {"host": "127.0.0.1", **args}}}
+
+
+@pytest.mark.parametrize("backend", [UVICORN, UVICORN_WSGI])
+def test_example_project_views(servers: ServerFactory, backend: str) -> None:
+    server = servers.start(web({"port": free_port()}, backend), "web")
+    server.wait_ready()
+    assert server.get("/sync/").json()["view"] == "sync"
+    assert server.get("/async/").json() == {"view": "async"}
+    assert server.get("/health/").json() == {"status": "ok"}
+    assert server.get("/").headers["content-type"].startswith("text/html")
+    assert server.stop() == 0
+
+
+def test_name_omitted_starts_the_first_process(servers: ServerFactory) -> None:
+    port = free_port()
+    processes = {**web({"port": port}), "second": {"BACKEND": UVICORN_WSGI, "ARGS": {}}}
+    server = servers.start(processes)
+    server.wait_ready()
+    assert server.stop() == 0
+    assert "Starting 'web', the first process in PRODUCTION_PROCESSES" in server.output()
+
+
+def test_runs_in_the_same_process(servers: ServerFactory) -> None:
+    server = servers.start(web({"port": free_port()}), "web")
+    server.wait_ready()
+    assert server.get("/request-info/").json()["pid"] == server.pid
+    assert server.stop() == 0
+
+
+def test_two_workers_are_two_processes(servers: ServerFactory) -> None:
+    server = servers.start(web({"port": free_port(), "workers": 2}), "web")
+    server.wait_ready()
+    seen: set[int] = set()
+
+    def both_workers_answered() -> bool:
+        with httpx.Client(headers={"Connection": "close"}) as client:
+            seen.add(client.get(server.url("/request-info/")).json()["pid"])
+        return len(seen) == 2
+
+    wait_for(both_workers_answered, 20, "two distinct worker pids")
+    assert seen <= children_of(server.pid)
+    assert server.pid not in seen
+    assert server.stop() == 0
+
+
+def test_reload_serves_an_edited_view(servers: ServerFactory, project_copy: Path) -> None:
+    args = {"port": free_port(), "reload": "True", "reload-dir": "."}
+    server = servers.start(web(args), "web", project=project_copy)
+    server.wait_ready("/hello/")
+    assert server.get("/hello/").text == "hello"
+
+    views = project_copy / "example_project" / "views.py"
+    views.write_text(views.read_text().replace('HttpResponse("hello"', 'HttpResponse("edited"'))
+
+    def edited_view_served() -> bool:
+        try:
+            return server.get("/hello/").text == "edited"
+        except httpx.TransportError:
+            return False
+
+    wait_for(edited_view_served, 30, "the edited view to be served")
+    assert server.stop() == 0
+
+
+@pytest.fixture
+def encrypted_key(tls_files: dict[str, Path], tmp_path: Path) -> Path:
+    key = serialization.load_pem_private_key(tls_files["key"].read_bytes(), password=None)
+    path = tmp_path / "encrypted-key.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"correct horse"),
+        )
+    )
+    return path
+
+
+def test_tls_with_an_encrypted_key_and_its_password(
+    servers: ServerFactory, tls_files: dict[str, Path], encrypted_key: Path
+) -> None:
+    args = {
+        "port": free_port(),
+        "ssl-certfile": str(tls_files["cert"]),
+        "ssl-keyfile": str(encrypted_key),
+        "ssl-keyfile-password": "correct horse",
+    }
+    context = ssl.create_default_context(cafile=str(tls_files["ca"]))
+    server = servers.start(web(args), "web", scheme="https", client_options={"verify": context})
+    server.wait_ready()
+    assert server.get("/request-info/").json()["scheme"] == "https"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.url("/health/"), verify=ssl.create_default_context())
+    assert server.stop() == 0
+
+
+def test_websocket_echo(servers: ServerFactory) -> None:
+    port = free_port()
+    server = servers.start(web({"port": port}), "web")
+    server.wait_ready()
+    with connect(f"ws://127.0.0.1:{port}/ws/echo/", open_timeout=5) as websocket:
+        websocket.send("ping")
+        assert websocket.recv(timeout=5) == "ping"
+        websocket.send(b"\x00\x01")
+        assert websocket.recv(timeout=5) == b"\x00\x01"
+    assert server.stop() == 0
+
+
+@pytest.mark.parametrize(
+    ("trusted", "client", "scheme"),
+    [("127.0.0.1", "203.0.113.7", "https"), ("192.0.2.1", "127.0.0.1", "http")],
+    ids=["peer-trusted", "peer-not-trusted"],
+)
+def test_proxy_headers_are_honoured_only_from_trusted_peers(
+    servers: ServerFactory, trusted: str, client: str, scheme: str
+) -> None:
+    args = {"port": free_port(), "proxy-headers": "True", "forwarded-allow-ips": trusted}
+    server = servers.start(web(args), "web")
+    server.wait_ready()
+    forwarded = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    info = server.get("/request-info/", headers=forwarded).json()
+    assert (info["client"], info["scheme"]) == (client, scheme)
+    assert server.stop() == 0
+
+
+def test_sigint_stops_gracefully_with_exit_zero(servers: ServerFactory) -> None:
+    server = servers.start(web({"port": free_port()}), "web")
+    server.wait_ready()
+    assert server.stop(signal.SIGINT) == 0
+    assert "Shutting down" in server.output()
+
+
+@pytest.mark.parametrize(("args", "logged"), [({}, True), ({"no-access-log": "True"}, False)])
+def test_access_log_follows_args(
+    servers: ServerFactory, args: dict[str, str], logged: bool
+) -> None:
+    server = servers.start(web({"port": free_port(), **args}), "web")
+    server.wait_ready()
+    server.get("/hello/")
+    assert server.stop() == 0
+    assert ('"GET /hello/ HTTP/1.1" 200' in server.output()) is logged
+
+
+def test_repeated_header_option_sends_every_header(servers: ServerFactory) -> None:
+    args = {"port": free_port(), "header": ["X-Served-By:prodserver", "X-Team:web"]}
+    server = servers.start(web(args), "web")
+    server.wait_ready()
+    response = server.get("/health/")
+    assert response.headers["x-served-by"] == "prodserver"
+    assert response.headers["x-team"] == "web"
+    assert server.stop() == 0
+
+
+def test_ipv6_loopback(servers: ServerFactory) -> None:
+    try:
+        port = free_port("::1")
+    except OSError as error:
+        pytest.skip(f"this machine has no IPv6 loopback ({error})")
+    server = servers.start(web({"host": "::1", "port": port}), "web", host="::1")
+    server.wait_ready()
+    assert server.get("/health/").status_code == 200
+    assert server.stop() == 0
+
+
+def test_a_failed_start_up_exits_with_the_servers_own_status(servers: ServerFactory) -> None:
+    """Django's ASGI handler does not implement lifespan, so ``lifespan: on`` fails start-up."""
+    server = servers.start(web({"port": free_port(), "lifespan": "on"}), "web")
+    assert server.process.wait(30) == 3
+    assert "Application startup failed. Exiting." in server.output()
