@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 import trustme
+from cryptography.hazmat.primitives import serialization
 
 from .servers import EXAMPLE_PROJECT, ServerFactory, server_factory
+
+ENCRYPTED_KEY_PASSWORD = "correct horse"
 
 
 @pytest.fixture
@@ -46,3 +49,18 @@ def tls_files(
     leaf.private_key_pem.write_to_path(str(files["key"]))
     certificate_authority.cert_pem.write_to_path(str(files["ca"]))
     return files
+
+
+@pytest.fixture
+def encrypted_key(tls_files: dict[str, Path], tmp_path: Path) -> Path:
+    """The server key of ``tls_files``, encrypted with ENCRYPTED_KEY_PASSWORD."""
+    key = serialization.load_pem_private_key(tls_files["key"].read_bytes(), password=None)
+    path = tmp_path / "encrypted-key.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(ENCRYPTED_KEY_PASSWORD.encode()),
+        )
+    )
+    return path

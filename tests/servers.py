@@ -59,11 +59,12 @@ def run_prodserver(
     *arguments: str,
     overrides: Mapping[str, Any] | None = None,
     project: Path = EXAMPLE_PROJECT,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the command to completion (for commands that must not start a server)."""
     return subprocess.run(
         prodserver_command(project, *arguments),
-        env=process_env(processes, overrides),
+        env=process_env(processes, overrides, **(env or {})),
         cwd=project,
         capture_output=True,
         text=True,

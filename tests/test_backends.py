@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from django.core.management import call_command
 from pytest_django.fixtures import Settings
 
@@ -20,6 +19,7 @@ from django_prodserver.errors import ConfigurationError
 from django_prodserver.processes import load_backend
 
 from . import custom_backends
+from .conftest import ENCRYPTED_KEY_PASSWORD
 
 UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
 UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
@@ -170,20 +170,6 @@ def test_tls_missing_file(tls_files: dict[str, Path]) -> None:
     )
 
 
-@pytest.fixture
-def encrypted_key(tls_files: dict[str, Path], tmp_path: Path) -> Path:
-    key = serialization.load_pem_private_key(tls_files["key"].read_bytes(), password=None)
-    path = tmp_path / "encrypted-key.pem"
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(b"s3cret"),
-        )
-    )
-    return path
-
-
 def test_tls_encrypted_key_without_password(
     tls_files: dict[str, Path], encrypted_key: Path
 ) -> None:
@@ -206,7 +192,7 @@ def test_tls_right_password(tls_files: dict[str, Path], encrypted_key: Path) -> 
     args = {
         "ssl-certfile": str(tls_files["cert"]),
         "ssl-keyfile": str(encrypted_key),
-        "ssl-keyfile-password": "s3cret",
+        "ssl-keyfile-password": ENCRYPTED_KEY_PASSWORD,
     }
     load(UVICORN, args)
 

@@ -165,6 +165,20 @@ def test_port_already_in_use() -> None:
     )
 
 
+def test_bad_uvicorn_environment_variable() -> None:
+    port = free_port()
+    result = run_prodserver(
+        web({"host": "127.0.0.1", "port": str(port)}), "web", env={"UVICORN_WORKERS": "abc"}
+    )
+    assert_one_line_error(
+        result.stderr,
+        result.returncode,
+        "uvicorn: Invalid value for '--workers': 'abc' is not a valid integer; options ARGS "
+        "leave unset are read from UVICORN_* environment variables",
+    )
+    assert_nothing_listening(port)
+
+
 def test_traceback_flag_shows_the_traceback() -> None:
     result = run_prodserver(web({"port": "99999"}), "--traceback")
     assert result.returncode != 0

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
 from websockets.sync.client import connect
 
+from .conftest import ENCRYPTED_KEY_PASSWORD
 from .servers import ServerFactory, children_of, free_port, wait_for
 
 UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
@@ -87,20 +87,6 @@ def test_reload_serves_an_edited_view(servers: ServerFactory, project_copy: Path
     assert server.stop() == 0
 
 
-@pytest.fixture
-def encrypted_key(tls_files: dict[str, Path], tmp_path: Path) -> Path:
-    key = serialization.load_pem_private_key(tls_files["key"].read_bytes(), password=None)
-    path = tmp_path / "encrypted-key.pem"
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(b"correct horse"),
-        )
-    )
-    return path
-
-
 def test_tls_with_an_encrypted_key_and_its_password(
     servers: ServerFactory, tls_files: dict[str, Path], encrypted_key: Path
 ) -> None:
@@ -108,7 +94,7 @@ def test_tls_with_an_encrypted_key_and_its_password(
         "port": free_port(),
         "ssl-certfile": str(tls_files["cert"]),
         "ssl-keyfile": str(encrypted_key),
-        "ssl-keyfile-password": "correct horse",
+        "ssl-keyfile-password": ENCRYPTED_KEY_PASSWORD,
     }
     context = ssl.create_default_context(cafile=str(tls_files["ca"]))
     server = servers.start(web(args), "web", scheme="https", client_options={"verify": context})

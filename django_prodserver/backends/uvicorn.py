@@ -73,8 +73,9 @@ class UvicornServer(BaseServerBackend):
             except click.ClickException as error:
                 raise ConfigurationError(
                     (),
-                    error.format_message(),
-                    "check the UVICORN_* environment variables",
+                    error.format_message().rstrip("."),
+                    "options ARGS leave unset are read from UVICORN_* environment variables: "
+                    "fix or unset the variable, or set the option in ARGS",
                     setting="uvicorn",
                 ) from error
 
