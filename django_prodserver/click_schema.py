@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .options import InvalidValue, OptionSchema, ServerOption, Validator
+from .options import InvalidValue, OptionSchema, ServerOption, Validator, accept_any
 
 
 def schema_from_click(command: click.Command, server: str) -> OptionSchema:
@@ -34,13 +34,9 @@ def _server_option(param: click.Option, context: click.Context) -> ServerOption:
         takes_value=takes_value,
         negative=negatives[0] if negatives else None,
         multiple=param.multiple,
-        validate=_validator(param, context, names[0]) if takes_value else _accept,
+        validate=_validator(param, context, names[0]) if takes_value else accept_any,
         help=param.help or "",
     )
-
-
-def _accept(value: str) -> None:
-    return None
 
 
 def _validator(param: click.Option, context: click.Context, name: str) -> Validator:
