@@ -12,6 +12,8 @@ from .errors import ConfigurationError
 OUR_BACKENDS = (
     "django_prodserver.backends.uvicorn.UvicornServer",
     "django_prodserver.backends.uvicorn.UvicornWSGIServer",
+    "django_prodserver.backends.gunicorn.GunicornUvicornServer",
+    "django_prodserver.backends.gunicorn.GunicornServer",
 )
 
 

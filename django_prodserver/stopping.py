@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from types import FrameType
 
 
-def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+def exit_cleanly(signum: int, frame: FrameType | None) -> None:
     sys.exit(0)
 
 
@@ -19,7 +19,7 @@ def sigterm_exits_zero() -> Iterator[None]:
     the signal again. With the default handler a single-process uvicorn dies by SIGTERM
     (status 143) while its multi-worker mode exits 0; here both exit 0, as gunicorn does.
     A SIGTERM before the server captures signals also exits 0 at once."""
-    previous = signal.signal(signal.SIGTERM, _exit_cleanly)
+    previous = signal.signal(signal.SIGTERM, exit_cleanly)
     try:
         yield
     finally:

@@ -50,13 +50,7 @@ def parse_bool(value: object) -> bool | None:
     return None
 
 
-def translate(
-    args: Mapping[str, Any],
-    schema: OptionSchema | None,
-    *,
-    reserved: Mapping[str, str] | None = None,
-) -> TranslatedArgs:
-    """``reserved`` maps option names the backend sets itself to the fix to suggest."""
+def translate(args: Mapping[str, Any], schema: OptionSchema | None) -> TranslatedArgs:
     if schema is None:
         return _translate_without_schema(args)
     result = TranslatedArgs()
@@ -67,8 +61,6 @@ def translate(
             )
         where = ("ARGS", key)
         lookup = schema.lookup(key)
-        if reserved and lookup and lookup.option.name in reserved:
-            raise ConfigurationError(where, "is set by this backend", reserved[lookup.option.name])
         if lookup is None:
             raise _unknown_key(where, key, schema)
         option = lookup.option

@@ -3,17 +3,23 @@ to start-up time (where they fail with a traceback or, for the port, not at all)
 
 from __future__ import annotations
 
-import os
-import ssl
 from collections.abc import Mapping
 from functools import cache
 
 from .click_schema import schema_from_click
 from .errors import ConfigurationError
 from .options import InvalidValue, OptionSchema, Validator
+from .tls import TLSOptions, check_tls
 from .translation import TranslatedArgs
 
 INSTALL_HINT = "pip install 'django-prodserver[uvicorn]'"
+UVICORN_TLS = TLSOptions(
+    certfile="ssl-certfile",
+    keyfile="ssl-keyfile",
+    ca_certs="ssl-ca-certs",
+    ciphers="ssl-ciphers",
+    password="ssl-keyfile-password",
+)
 
 
 @cache
@@ -74,7 +80,7 @@ def _check_importable(option: str, value: str, import_string: str | None) -> Non
 
 
 def check_uvicorn_combination(translated: TranslatedArgs) -> None:
-    """Checks across options: reload with workers, and TLS material that actually loads."""
+    """Checks across options: reload with workers, and TLS files that load together."""
     values = translated.values
     workers = int(str(values.get("workers", "1")))
     if values.get("reload") is True and workers > 1:
@@ -83,63 +89,4 @@ def check_uvicorn_combination(translated: TranslatedArgs) -> None:
             f"{workers} workers cannot run with reload (uvicorn would ignore workers)",
             "remove 'reload' for production, or 'workers' for development",
         )
-    _check_tls(translated)
-
-
-def _check_tls(translated: TranslatedArgs) -> None:
-    values = translated.values
-    certfile = values.get("ssl-certfile")
-    keyfile = values.get("ssl-keyfile")
-    if not certfile and not keyfile:
-        return
-    if not certfile:
-        raise ConfigurationError(
-            translated.where("ssl-keyfile"),
-            "is set without 'ssl-certfile'",
-            "add 'ssl-certfile' with the certificate that belongs to this key",
-        )
-    for option in ("ssl-certfile", "ssl-keyfile", "ssl-ca-certs"):
-        path = values.get(option)
-        if path and not os.path.isfile(str(path)):
-            raise ConfigurationError(
-                translated.where(option),
-                f"{path!r} is not a file",
-                f"give the path of the PEM file (relative paths start from {os.getcwd()})",
-            )
-    from uvicorn.config import SSL_PROTOCOL_VERSION, create_ssl_context
-
-    password = values.get("ssl-keyfile-password")
-    if not password and _is_encrypted_key(str(keyfile or certfile)):
-        raise ConfigurationError(
-            translated.where("ssl-keyfile" if keyfile else "ssl-certfile"),
-            "holds an encrypted private key but no 'ssl-keyfile-password' is set",
-            "add 'ssl-keyfile-password' (OpenSSL would otherwise stop to ask for it)",
-        )
-    try:
-        create_ssl_context(
-            certfile=str(certfile),
-            keyfile=str(keyfile) if keyfile else None,
-            password=str(password) if password else None,
-            ssl_version=int(str(values.get("ssl-version", int(SSL_PROTOCOL_VERSION)))),
-            cert_reqs=int(str(values.get("ssl-cert-reqs", ssl.CERT_NONE))),
-            ca_certs=str(values["ssl-ca-certs"]) if values.get("ssl-ca-certs") else None,
-            ciphers=str(values["ssl-ciphers"]) if values.get("ssl-ciphers") else None,
-        )
-    except (OSError, ssl.SSLError, ValueError) as error:
-        raise ConfigurationError(
-            translated.where("ssl-certfile"),
-            f"TLS could not be set up from these files ({_describe(error)})",
-            "check that ssl-certfile, ssl-keyfile and ssl-keyfile-password belong together",
-        ) from error
-
-
-def _is_encrypted_key(path: str) -> bool:
-    try:
-        with open(path, "rb") as pem:
-            return b"ENCRYPTED" in pem.read(1 << 20)
-    except OSError:
-        return False
-
-
-def _describe(error: Exception) -> str:
-    return str(error) or type(error).__name__
+    check_tls(translated, UVICORN_TLS)

@@ -136,13 +136,6 @@ def test_the_same_option_twice_is_an_error() -> None:
     assert "already set by 'log-level'" in error.problem
 
 
-def test_reserved_options_name_the_fix() -> None:
-    with pytest.raises(ConfigurationError) as caught:
-        translate({"interface": "wsgi"}, uvicorn_schema(), reserved={"interface": "remove it"})
-    assert caught.value.problem == "is set by this backend"
-    assert caught.value.fix == "remove it"
-
-
 def test_schema_holds_every_option_of_uvicorns_own_command() -> None:
     from uvicorn.main import main as uvicorn_command
 

@@ -27,9 +27,7 @@ class BaseServerBackend:
     def __init__(self, **server_args: Any) -> None:
         self.server_args = server_args
         arguments: Mapping[str, Any] = server_args.get("ARGS") or {}
-        self.translated: TranslatedArgs = translate(
-            arguments, self.option_schema(), reserved=self.reserved_options()
-        )
+        self.translated: TranslatedArgs = self.translate_arguments(arguments)
         self.args: list[str] = self.translated.argv
         self.validate()
 
@@ -37,9 +35,8 @@ class BaseServerBackend:
     def option_schema(cls) -> OptionSchema | None:
         return None
 
-    def reserved_options(self) -> Mapping[str, str]:
-        """Options the backend sets itself, mapped to the advice shown when ARGS set them."""
-        return {}
+    def translate_arguments(self, arguments: Mapping[str, Any]) -> TranslatedArgs:
+        return translate(arguments, self.option_schema())
 
     def validate(self) -> None:
         """Checks across several options, run once ARGS are translated."""

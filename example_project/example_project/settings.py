@@ -53,6 +53,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
+TIME_ZONE = "UTC"
 
 # $PORT, as set by Heroku-style platforms; 8000 otherwise.
 PORT = os.environ.get("PORT", "8000")
@@ -65,5 +66,13 @@ PRODUCTION_PROCESSES = {
     "web-wsgi": {
         "BACKEND": "django_prodserver.backends.uvicorn.UvicornWSGIServer",
         "ARGS": {"host": "127.0.0.1", "port": PORT},
+    },
+    "web-gunicorn": {
+        "BACKEND": "django_prodserver.backends.gunicorn.GunicornUvicornServer",
+        "ARGS": {"bind": f"127.0.0.1:{PORT}", "workers": "2"},
+    },
+    "web-gunicorn-wsgi": {
+        "BACKEND": "django_prodserver.backends.gunicorn.GunicornServer",
+        "ARGS": {"bind": f"127.0.0.1:{PORT}", "workers": "2", "worker-class": "gthread", "threads": "4"},
     },
 }

@@ -1,0 +1,55 @@
+"""The gunicorn master that ``prodserver`` replaces itself with (same process, by exec).
+
+``python -m django_prodserver.gunicorn_master [gunicorn arguments]`` is ``gunicorn
+[gunicorn arguments]``, with the import path of the ``manage.py`` process, SIGUSR2 re-running
+``manage.py prodserver NAME`` (so an upgrade re-reads and re-checks the settings), and
+gunicorn's loggers kept alive when a preloaded Django project configures logging.
+The master itself never imports the project unless ``preload`` asks it to, so SIGHUP
+brings up workers that import the project's current code, as with ``gunicorn`` by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from typing import Any
+
+from gunicorn.app.wsgiapp import WSGIApplication
+
+CONTEXT_VARIABLE = "PRODSERVER_GUNICORN_CONTEXT"
+GUNICORN_LOGGERS = ("gunicorn.error", "gunicorn.access")
+
+
+class ProdserverGunicorn(WSGIApplication):
+    def __init__(self, restart_args: list[str], restart_cwd: str) -> None:
+        self.restart_args = restart_args
+        self.restart_cwd = restart_cwd
+        super().__init__("%(prog)s [OPTIONS] [APP_MODULE]", prog="gunicorn")
+
+    def load_config(self) -> None:
+        super().load_config()
+        configured_hook = self.cfg.on_starting
+
+        def restart_through_manage_py(arbiter: Any) -> None:
+            arbiter.START_CTX = {0: sys.executable, "args": self.restart_args, "cwd": self.restart_cwd}
+            configured_hook(arbiter)
+
+        self.cfg.set("on_starting", restart_through_manage_py)
+
+    def load(self) -> Any:
+        application = super().load()
+        for name in GUNICORN_LOGGERS:
+            logging.getLogger(name).disabled = False
+        return application
+
+
+def main() -> None:
+    context = json.loads(os.environ.pop(CONTEXT_VARIABLE))
+    sys.path[:] = context["sys_path"]
+    ProdserverGunicorn(context["restart_args"], context["restart_cwd"]).run()
+
+
+if __name__ == "__main__":
+    main()

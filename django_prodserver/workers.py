@@ -1,0 +1,132 @@
+"""gunicorn worker classes that run uvicorn: ``gunicorn mysite.asgi:application
+-k django_prodserver.workers.UvicornWorker``.
+
+gunicorn's settings become uvicorn's: the arbiter's sockets, ``keepalive``, ``timeout``
+(a heartbeat from the event loop, so a blocked loop gets the worker replaced),
+``graceful_timeout``, ``max_requests`` with jitter, ``forwarded_allow_ips``,
+``worker_connections`` (uvicorn's ``limit_concurrency``: beyond it, 503), ``root_path`` and
+every TLS setting. Options gunicorn has no name for come from ``CONFIG_KWARGS`` and then
+from ``$PRODSERVER_UVICORN_ARGS`` (uvicorn command-line arguments).
+
+Logs go through gunicorn's handlers: ``uvicorn.error`` to the error log, and one access
+line per request in ``access_log_format`` (to stdout when no ``accesslog`` is set;
+``--no-access-log`` in the variable turns them off). A ``log_config`` in
+``CONFIG_KWARGS`` hands logging to uvicorn instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from typing import Any, ClassVar
+
+from gunicorn.arbiter import Arbiter
+from gunicorn.workers.base import Worker
+from uvicorn.config import Config
+from uvicorn.server import Server
+
+from .access_log import GunicornAccessLog
+from .stopping import exit_cleanly
+from .worker_options import config_kwargs_from_environment
+
+ROUTED_LOGGERS = ("gunicorn.error", "gunicorn.access", "uvicorn.error", "uvicorn.access")
+
+
+class UvicornWorker(Worker):
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "auto", "http": "auto"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.config_kwargs = {
+            **self._from_gunicorn_settings(),
+            **self.CONFIG_KWARGS,
+            **config_kwargs_from_environment(),
+        }
+        self.uvicorn_logging = self.config_kwargs.get("log_config") is not None
+        self.access_log = bool(self.config_kwargs.pop("access_log", True))
+        self.server: Server | None = None
+
+    def _from_gunicorn_settings(self) -> dict[str, Any]:
+        cfg = self.cfg
+        kwargs: dict[str, Any] = {
+            "timeout_keep_alive": cfg.keepalive,
+            "timeout_notify": self.timeout,
+            "callback_notify": self._heartbeat,
+            "timeout_graceful_shutdown": max(cfg.graceful_timeout - 1, 1),
+            "forwarded_allow_ips": cfg.forwarded_allow_ips,
+            "backlog": cfg.backlog,
+            "limit_concurrency": cfg.worker_connections,
+            "root_path": getattr(cfg, "root_path", "") or "",
+            "log_config": None,
+        }
+        if self.max_requests < sys.maxsize:
+            kwargs["limit_max_requests"] = self.max_requests
+        if cfg.is_ssl:
+            kwargs.update(
+                ssl_keyfile=cfg.keyfile,
+                ssl_certfile=cfg.certfile,
+                ssl_version=cfg.ssl_version,
+                ssl_cert_reqs=cfg.cert_reqs,
+                ssl_ca_certs=cfg.ca_certs,
+                ssl_ciphers=cfg.ciphers,
+                ssl_context_factory=lambda config, default: cfg.ssl_context(cfg, default),
+            )
+        return kwargs
+
+    def init_process(self) -> None:
+        if not self.uvicorn_logging:
+            self._route_uvicorn_logs_to_gunicorn()
+        super().init_process()
+
+    def _route_uvicorn_logs_to_gunicorn(self) -> None:
+        if self.access_log and not self.log.access_log_enabled:
+            self.cfg.set("accesslog", "-")
+            self.log.setup(self.cfg)
+        error_log = logging.getLogger("uvicorn.error")
+        if not error_log.handlers:
+            error_log.handlers = list(self.log.error_log.handlers)
+            error_log.setLevel(self.log.error_log.level)
+            error_log.propagate = False
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        # A project LOGGING with disable_existing_loggers=True disables every logger that
+        # exists when Django configures logging, ours included.
+        for name in ROUTED_LOGGERS:
+            logging.getLogger(name).disabled = False
+
+    def init_signals(self) -> None:
+        for sig in self.SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+        # uvicorn takes TERM and INT while serving (graceful) and raises them again once
+        # drained, which these handlers turn into a clean exit.
+        signal.signal(signal.SIGTERM, exit_cleanly)
+        signal.signal(signal.SIGINT, self.handle_quit)
+        signal.signal(signal.SIGQUIT, self.handle_quit)
+        signal.signal(signal.SIGUSR1, self.handle_usr1)
+        signal.signal(signal.SIGWINCH, self.handle_winch)
+        signal.siginterrupt(signal.SIGUSR1, False)
+
+    async def _heartbeat(self) -> None:
+        if os.getppid() != self.ppid and self.server is not None:
+            self.log.info("Parent changed, shutting down: %s", self)
+            self.server.should_exit = True
+        self.notify()
+
+    def run(self) -> None:
+        application = self.wsgi
+        if not self.uvicorn_logging and self.access_log:
+            application = GunicornAccessLog(application, self.log)
+        config = Config(application, access_log=self.uvicorn_logging and self.access_log, **self.config_kwargs)
+        self.server = Server(config)
+        self.server.run(sockets=[getattr(listener, "sock", listener) for listener in self.sockets])
+        if not self.server.started:
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)
+
+
+class UvicornH11Worker(UvicornWorker):
+    """asyncio and the pure-Python h11 parser, for PyPy."""
+
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "asyncio", "http": "h11"}
