@@ -46,7 +46,10 @@ class GunicornAccessLog:
         async def send_and_record(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response.status = message["status"]
-                response.headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", ())]
+                response.headers = [
+                    (k.decode("latin-1"), v.decode("latin-1"))
+                    for k, v in message.get("headers", ())
+                ]
             elif message["type"] == "http.response.body":
                 response.sent += len(message.get("body", b""))
             await send(message)
@@ -58,9 +61,14 @@ class GunicornAccessLog:
                 response.status = 500
             raise
         finally:
-            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", ())]
+            headers = [
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", ())
+            ]
             self.log.access(
-                response, _Request(headers), wsgi_like_environ(scope, headers), datetime.now() - started
+                response,
+                _Request(headers),
+                wsgi_like_environ(scope, headers),
+                datetime.now() - started,
             )
 
 

@@ -2,8 +2,9 @@
 
 ``python -m django_prodserver.gunicorn_master [gunicorn arguments]`` is ``gunicorn
 [gunicorn arguments]``, with the import path of the ``manage.py`` process, SIGUSR2 re-running
-``manage.py prodserver NAME`` (so an upgrade re-reads and re-checks the settings), and
-gunicorn's loggers kept alive when a preloaded Django project configures logging.
+``manage.py prodserver NAME`` (so an upgrade re-reads and re-checks the settings), SIGWINCH
+stopping the old workers after SIGUSR2 even when not daemonized, and gunicorn's loggers
+kept alive when a preloaded Django project configures logging.
 The master itself never imports the project unless ``preload`` asks it to, so SIGHUP
 brings up workers that import the project's current code, as with ``gunicorn`` by hand.
 """
@@ -13,7 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
+import types
 from typing import Any
 
 from gunicorn.app.wsgiapp import WSGIApplication
@@ -32,17 +35,34 @@ class ProdserverGunicorn(WSGIApplication):
         super().load_config()
         configured_hook = self.cfg.on_starting
 
-        def restart_through_manage_py(arbiter: Any) -> None:
-            arbiter.START_CTX = {0: sys.executable, "args": self.restart_args, "cwd": self.restart_cwd}
+        def prepare_arbiter(arbiter: Any) -> None:
+            arbiter.START_CTX = {
+                0: sys.executable,
+                "args": self.restart_args,
+                "cwd": self.restart_cwd,
+            }
+            arbiter.handle_winch = types.MethodType(handle_winch, arbiter)
             configured_hook(arbiter)
 
-        self.cfg.set("on_starting", restart_through_manage_py)
+        self.cfg.set("on_starting", prepare_arbiter)
 
     def load(self) -> Any:
         application = super().load()
         for name in GUNICORN_LOGGERS:
             logging.getLogger(name).disabled = False
         return application
+
+
+def handle_winch(arbiter: Any) -> None:
+    """Stop the workers gracefully on SIGWINCH once this master has started its successor
+    with SIGUSR2, as gunicorn does only when daemonized; otherwise a terminal resize, which
+    also sends SIGWINCH, is ignored as usual."""
+    if arbiter.cfg.daemon or arbiter.reexec_pid:
+        arbiter.log.info("graceful stop of workers")
+        arbiter.num_workers = 0
+        arbiter.kill_workers(signal.SIGTERM)
+    else:
+        arbiter.log.debug("SIGWINCH ignored: no new master was started with SIGUSR2")
 
 
 def main() -> None:

@@ -69,7 +69,8 @@ def _validator(setting: Any, name: str) -> Validator:
         except Exception as error:
             raise InvalidValue(
                 f"{value!r} is not valid for --{name} ({error})",
-                f"give --{name} a whole number" if convert
+                f"give --{name} a whole number"
+                if convert
                 else f"see `gunicorn --help` for what --{name} accepts",
             ) from error
 

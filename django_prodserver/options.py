@@ -61,7 +61,9 @@ class OptionSchema:
         self._by_key = {}
         for option in self.options:
             for spelling in (option.name, *option.aliases):
-                self._by_key.setdefault(normalise_key(spelling), OptionLookup(option, negated=False))
+                self._by_key.setdefault(
+                    normalise_key(spelling), OptionLookup(option, negated=False)
+                )
             if option.negative:
                 self._by_key[normalise_key(option.negative)] = OptionLookup(option, negated=True)
 

@@ -55,7 +55,9 @@ def check_tls(translated: TranslatedArgs, names: TLSOptions) -> None:
         )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     try:
-        context.load_cert_chain(str(certfile), str(keyfile) if keyfile else None, str(password) if password else None)
+        context.load_cert_chain(
+            str(certfile), str(keyfile) if keyfile else None, str(password) if password else None
+        )
         if values.get(names.ca_certs):
             context.load_verify_locations(str(values[names.ca_certs]))
         if values.get(names.ciphers):

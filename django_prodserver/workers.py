@@ -119,7 +119,9 @@ class UvicornWorker(Worker):
         application = self.wsgi
         if not self.uvicorn_logging and self.access_log:
             application = GunicornAccessLog(application, self.log)
-        config = Config(application, access_log=self.uvicorn_logging and self.access_log, **self.config_kwargs)
+        config = Config(
+            application, access_log=self.uvicorn_logging and self.access_log, **self.config_kwargs
+        )
         self.server = Server(config)
         self.server.run(sockets=[getattr(listener, "sock", listener) for listener in self.sockets])
         if not self.server.started:

@@ -101,7 +101,7 @@ class ServerProcess:
         return self.base_url + path
 
     def get(self, path: str, **options: Any) -> httpx.Response:
-        return httpx.get(self.url(path), timeout=5, **{**self.client_options, **options})
+        return httpx.get(self.url(path), **{"timeout": 5, **self.client_options, **options})
 
     def wait_ready(self, path: str = "/health/", timeout: float = READY_TIMEOUT) -> None:
         def answered() -> bool:
@@ -153,6 +153,9 @@ class ServerFactory:
         port: int | None = None,
         client_options: dict[str, Any] | None = None,
         env: Mapping[str, str] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        cwd: Path | None = None,
+        wrapper: list[str] | None = None,
     ) -> ServerProcess:
         if port is None:
             port = _single_port(processes)
@@ -160,9 +163,9 @@ class ServerFactory:
         arguments = [name] if name else []
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                prodserver_command(project, *arguments),
-                env=process_env(processes, None, **(env or {})),
-                cwd=project,
+                [*(wrapper or []), *prodserver_command(project, *arguments)],
+                env=process_env(processes, overrides, **(env or {})),
+                cwd=cwd or project,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -180,7 +183,14 @@ class ServerFactory:
 
 
 def _single_port(processes: Mapping[str, Any]) -> int:
-    ports = {int(entry["ARGS"]["port"]) for entry in processes.values() if "port" in entry["ARGS"]}
+    ports: set[int] = set()
+    for entry in processes.values():
+        args = entry["ARGS"]
+        if "port" in args:
+            ports.add(int(args["port"]))
+        binds = args.get("bind", [])
+        for bind in [binds] if isinstance(binds, str) else binds:
+            ports.add(int(bind.rsplit(":", 1)[1]))
     assert len(ports) == 1, "pass port= when processes use several ports"
     return ports.pop()
 
@@ -206,3 +216,19 @@ def server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
         yield factory
     finally:
         factory.cleanup()
+
+
+def established_connections(port: int) -> int:
+    """Server-side TCP connections on ``port`` in ESTABLISHED state, from /proc/net."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] == "01":
+                count += 1
+    return count

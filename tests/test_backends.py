@@ -176,7 +176,10 @@ def test_tls_encrypted_key_without_password(
     message = error_for(
         UVICORN, {"ssl-certfile": str(tls_files["cert"]), "ssl-keyfile": str(encrypted_key)}
     )
-    assert "holds an encrypted private key but no password is set; add 'ssl-keyfile-password'" in message
+    assert (
+        "holds an encrypted private key but no password is set; add 'ssl-keyfile-password'"
+        in message
+    )
 
 
 def test_tls_wrong_password(tls_files: dict[str, Path], encrypted_key: Path) -> None:

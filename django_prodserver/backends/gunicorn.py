@@ -225,4 +225,3 @@ class GunicornUvicornServer(GunicornServer):
 
     def worker_environment(self) -> dict[str, str]:
         return {UVICORN_ARGS_VARIABLE: encode(self.uvicorn_args)} if self.uvicorn_args else {}
-

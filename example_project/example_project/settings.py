@@ -73,6 +73,11 @@ PRODUCTION_PROCESSES = {
     },
     "web-gunicorn-wsgi": {
         "BACKEND": "django_prodserver.backends.gunicorn.GunicornServer",
-        "ARGS": {"bind": f"127.0.0.1:{PORT}", "workers": "2", "worker-class": "gthread", "threads": "4"},
+        "ARGS": {
+            "bind": f"127.0.0.1:{PORT}",
+            "workers": "2",
+            "worker-class": "gthread",
+            "threads": "4",
+        },
     },
 }

@@ -1,0 +1,210 @@
+"""How ARGS become a gunicorn command line, and our worker's share of them."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+import pytest
+
+from django_prodserver.backends.gunicorn import GunicornServer, GunicornUvicornServer
+from django_prodserver.conf import ProcessConfig
+from django_prodserver.errors import ConfigurationError
+from django_prodserver.processes import load_backend
+from django_prodserver.worker_options import config_kwargs_from_environment
+
+GUNICORN_UVICORN = "django_prodserver.backends.gunicorn.GunicornUvicornServer"
+GUNICORN = "django_prodserver.backends.gunicorn.GunicornServer"
+ASGI_APP = "example_project.asgi:application"
+
+
+def load(backend: str, args: dict[str, Any]) -> Any:
+    return load_backend(ProcessConfig("web", backend, args, {"BACKEND": backend, "ARGS": args}))
+
+
+def error_for(backend: str, args: dict[str, Any]) -> str:
+    with pytest.raises(ConfigurationError) as caught:
+        load(backend, args)
+    assert "\n" not in caught.value.message
+    return caught.value.message
+
+
+def test_asgi_app_with_our_worker_and_no_control_socket() -> None:
+    backend = load(GUNICORN_UVICORN, {"bind": "0.0.0.0:8000", "workers": 4, "preload": True})
+    assert isinstance(backend, GunicornUvicornServer)
+    assert backend.prep_server_args() == [
+        ASGI_APP,
+        "--worker-class=django_prodserver.workers.UvicornWorker",
+        "--no-control-socket",
+        "--bind=0.0.0.0:8000",
+        "--workers=4",
+        "--preload",
+    ]
+
+
+@pytest.mark.parametrize("args", [{"http": "h11"}, {"loop": "asyncio"}])
+def test_h11_worker_for_the_pure_python_stack(args: dict[str, str]) -> None:
+    assert (
+        "--worker-class=django_prodserver.workers.UvicornH11Worker"
+        in load(GUNICORN_UVICORN, args).prep_server_args()
+    )
+
+
+def test_gunicorn_config_file_names_work_too() -> None:
+    backend = load(GUNICORN_UVICORN, {"keepalive": 5, "preload_app": True, "accesslog": "-"})
+    assert backend.args == ["--keep-alive=5", "--preload", "--access-logfile=-"]
+
+
+def test_uvicorn_only_options_go_to_the_worker() -> None:
+    backend = load(
+        GUNICORN_UVICORN,
+        {
+            "bind": "127.0.0.1:8000",
+            "limit-concurrency": 100,
+            "proxy-headers": True,
+            "header": ["X-A: 1", "X-B: 2"],
+            "no-access-log": "True",
+            "ws-max-size": 1024,
+        },
+    )
+    assert backend.args == ["--bind=127.0.0.1:8000"]
+    assert backend.uvicorn_args == [
+        "--limit-concurrency=100",
+        "--proxy-headers",
+        "--header=X-A: 1",
+        "--header=X-B: 2",
+        "--no-access-log",
+        "--ws-max-size=1024",
+    ]
+    environment = backend.worker_environment()
+    assert config_kwargs_from_environment(environment) == {
+        "limit_concurrency": 100,
+        "proxy_headers": True,
+        "headers": [["X-A", " 1"], ["X-B", " 2"]],
+        "access_log": False,
+        "ws_max_size": 1024,
+    }
+    line = shlex.split(shlex.join(backend.command_line()))
+    assert line[:2] == ["env", "PRODSERVER_UVICORN_ARGS=" + environment["PRODSERVER_UVICORN_ARGS"]]
+    assert line[2] == "gunicorn"
+
+
+def test_no_uvicorn_options_no_environment() -> None:
+    backend = load(GUNICORN_UVICORN, {"workers": 2})
+    assert backend.worker_environment() == {}
+    assert backend.command_line()[0] == "gunicorn"
+
+
+def test_configured_control_socket_is_kept() -> None:
+    args = load(GUNICORN_UVICORN, {"control-socket": "/run/app/gunicorn.ctl"}).prep_server_args()
+    assert "--no-control-socket" not in args
+    assert "--control-socket=/run/app/gunicorn.ctl" in args
+
+
+def test_subclass_of_our_worker_is_accepted() -> None:
+    args = load(
+        GUNICORN_UVICORN, {"worker-class": "tests.custom_workers.MyUvicornWorker"}
+    ).prep_server_args()
+    assert args[1:3] == [
+        "--no-control-socket",
+        "--worker-class=tests.custom_workers.MyUvicornWorker",
+    ]
+
+
+def test_other_worker_class_is_refused() -> None:
+    assert error_for(GUNICORN_UVICORN, {"worker-class": "sync"}) == (
+        "PRODUCTION_PROCESSES['web']['ARGS']['worker-class']: 'sync' is not one of our uvicorn "
+        "workers; use 'django_prodserver.workers.UvicornWorker', a subclass of it, or "
+        "GunicornServer for gunicorn's own workers"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "advice"),
+    [
+        ("port", "use 'bind', e.g. 'bind': '0.0.0.0:8000'"),
+        ("timeout-keep-alive", "use 'keep-alive'"),
+        ("ssl-keyfile", "use 'keyfile'"),
+        ("limit-max-requests", "use 'max-requests'"),
+        ("asgi-loop", "use 'loop'"),
+        ("threads", "our uvicorn worker runs one event loop per process; remove it"),
+    ],
+)
+def test_options_gunicorn_or_its_own_workers_own(key: str, advice: str) -> None:
+    message = error_for(GUNICORN_UVICORN, {key: "1"})
+    assert message.startswith(
+        f"PRODUCTION_PROCESSES['web']['ARGS'][{key!r}]: is not for GunicornUvicornServer"
+    )
+    assert message.endswith(advice)
+
+
+def test_unknown_key_suggests_from_both_servers() -> None:
+    assert error_for(GUNICORN_UVICORN, {"limit-concurency": 5}).endswith(
+        "did you mean 'limit-concurrency'?"
+    )
+    assert error_for(GUNICORN_UVICORN, {"worker": 5}).endswith("did you mean 'workers'?")
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ({"workers": "four"}, "'four' is not valid for --workers"),
+        ({"bind": "127.0.0.1:99999"}, "port 99999 is out of range"),
+        ({"worker-connections": "-3"}, "is not valid for --worker-connections"),
+        ({"ws-max-size": "big"}, "'big' is not a valid integer"),
+        ({"loop": "uvlop"}, "'uvlop' is not a uvicorn loop implementation"),
+    ],
+)
+def test_values_either_server_would_reject(args: dict[str, str], problem: str) -> None:
+    assert problem in error_for(GUNICORN_UVICORN, args)
+
+
+def test_config_file_only_settings_point_to_a_config_module() -> None:
+    assert error_for(GUNICORN, {"logconfig_dict": {}}).endswith(
+        "put it in a gunicorn config module and point 'config' at it, "
+        "e.g. 'config': 'python:mysite.gunicorn_conf'"
+    )
+
+
+def test_wsgi_backend_takes_gunicorns_own_workers() -> None:
+    backend = load(GUNICORN, {"bind": "127.0.0.1:8000", "worker-class": "gthread", "threads": 4})
+    assert isinstance(backend, GunicornServer)
+    assert backend.prep_server_args() == [
+        "example_project.wsgi:application",
+        "--no-control-socket",
+        "--bind=127.0.0.1:8000",
+        "--worker-class=gthread",
+        "--threads=4",
+    ]
+
+
+def test_wsgi_backend_has_no_uvicorn_options() -> None:
+    assert "gunicorn has no option --limit-concurrency" in error_for(
+        GUNICORN, {"limit-concurrency": 5}
+    )
+
+
+def test_wsgi_backend_worker_class_that_cannot_load() -> None:
+    assert "worker class 'no.such.Worker' cannot be loaded" in error_for(
+        GUNICORN, {"worker-class": "no.such.Worker"}
+    )
+
+
+def test_gunicorn_cannot_take_a_key_password(tls_files: Any, encrypted_key: Any) -> None:
+    message = error_for(
+        GUNICORN, {"certfile": str(tls_files["cert"]), "keyfile": str(encrypted_key)}
+    )
+    assert message.endswith("this server takes no key password: give it an unencrypted key")
+
+
+def test_our_worker_takes_the_key_password(tls_files: Any, encrypted_key: Any) -> None:
+    from .conftest import ENCRYPTED_KEY_PASSWORD
+
+    args = {
+        "certfile": str(tls_files["cert"]),
+        "keyfile": str(encrypted_key),
+        "ssl-keyfile-password": ENCRYPTED_KEY_PASSWORD,
+    }
+    assert load(GUNICORN_UVICORN, args).uvicorn_args == [
+        f"--ssl-keyfile-password={ENCRYPTED_KEY_PASSWORD}"
+    ]

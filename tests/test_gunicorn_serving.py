@@ -1,0 +1,391 @@
+"""GunicornUvicornServer and GunicornServer as real gunicorn processes; our workers alone."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from .conftest import ENCRYPTED_KEY_PASSWORD
+from .gunicorn_helpers import GUNICORN, TEST_APP, gunicorn_process
+from .servers import (
+    EXAMPLE_PROJECT,
+    ServerFactory,
+    ServerProcess,
+    children_of,
+    established_connections,
+    free_port,
+    wait_for,
+)
+
+pytestmark = pytest.mark.server
+
+
+def start_test_app(servers: ServerFactory, args: dict[str, Any], **options: Any) -> ServerProcess:
+    server = servers.start(gunicorn_process(args), "web", overrides=TEST_APP, **options)
+    server.wait_ready("/")
+    return server
+
+
+def test_example_project_sync_async_and_websocket(servers: ServerFactory) -> None:
+    processes = gunicorn_process({"workers": 2})
+    server = servers.start(processes, "web")
+    server.wait_ready()
+    assert server.get("/sync/").json()["view"] == "sync"
+    assert server.get("/async/").json() == {"view": "async"}
+    with connect(server.base_url.replace("http", "ws") + "/ws/echo/", open_timeout=5) as websocket:
+        websocket.send("over gunicorn")
+        assert websocket.recv(timeout=5) == "over gunicorn"
+    assert server.get("/request-info/").json()["pid"] in children_of(server.pid)
+    assert server.stop() == 0
+
+
+def test_gunicorn_wsgi_backend(servers: ServerFactory) -> None:
+    processes = gunicorn_process({"workers": 2, "worker-class": "gthread", "threads": 2}, GUNICORN)
+    server = servers.start(processes, "web")
+    server.wait_ready()
+    assert server.get("/sync/").json()["view"] == "sync"
+    assert server.get("/async/").json() == {"view": "async"}
+    assert server.stop() == 0
+    assert "Using worker: gthread" in server.output()
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
+@pytest.mark.parametrize(
+    ("args", "worker"),
+    [({}, "UvicornWorker"), ({"http": "h11", "loop": "asyncio"}, "UvicornH11Worker")],
+    ids=["UvicornWorker", "UvicornH11Worker"],
+)
+def test_both_worker_classes_with_and_without_tls(
+    servers: ServerFactory,
+    tls_files: dict[str, Path],
+    encrypted_key: Path,
+    args: dict[str, str],
+    worker: str,
+    tls: bool,
+) -> None:
+    options: dict[str, Any] = {}
+    if tls:
+        args = {
+            **args,
+            "certfile": str(tls_files["cert"]),
+            "keyfile": str(encrypted_key),
+            "ssl-keyfile-password": ENCRYPTED_KEY_PASSWORD,
+        }
+        options = {
+            "scheme": "https",
+            "client_options": {"verify": ssl.create_default_context(cafile=str(tls_files["ca"]))},
+        }
+    server = start_test_app(servers, args, **options)
+    assert server.get("/scope").json()["scheme"] == ("https" if tls else "http")
+    assert server.stop() == 0
+    assert f"Using worker: django_prodserver.workers.{worker}" in server.output()
+
+
+def test_worker_on_its_own_with_gunicorn_by_hand(tmp_path: Path) -> None:
+    port = free_port()
+    log_path = tmp_path / "gunicorn.log"
+    env = {**os.environ, "PYTHONPATH": str(EXAMPLE_PROJECT), "DJANGO_DATABASE_PATH": ":memory:"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "example_project.asgi:application",
+        "-k",
+        "django_prodserver.workers.UvicornWorker",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--no-control-socket",
+    ]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = ServerProcess(process, log_path, f"http://127.0.0.1:{port}")
+    try:
+        server.wait_ready()
+        assert server.get("/async/").json() == {"view": "async"}
+        assert server.stop() == 0
+    finally:
+        server.kill()
+
+
+def test_limit_concurrency_answers_503_beyond_the_limit(servers: ServerFactory) -> None:
+    """uvicorn counts the asking connection too: a limit of 2 leaves room for one more."""
+    server = start_test_app(servers, {"limit-concurrency": 2, "graceful-timeout": 1})
+    port = int(server.base_url.rsplit(":", 1)[1])
+    statuses: list[int] = []
+    slow = threading.Thread(
+        target=lambda: statuses.append(
+            httpx.get(server.url("/slow?seconds=3"), timeout=10).status_code
+        )
+    )
+    slow.start()
+    wait_for(lambda: established_connections(port) >= 1, 5, "the slow request to be in flight")
+    assert server.get("/").status_code == 503
+    slow.join()
+    assert statuses == [200]
+    assert server.get("/").status_code == 200
+    assert server.stop() == 0
+
+
+@pytest.mark.parametrize(
+    ("trusted", "client", "scheme"),
+    [("127.0.0.1", "203.0.113.7", "https"), ("192.0.2.1", "127.0.0.1", "http")],
+    ids=["peer-trusted", "peer-not-trusted"],
+)
+def test_proxy_headers_from_trusted_peers_only(
+    servers: ServerFactory, trusted: str, client: str, scheme: str
+) -> None:
+    server = start_test_app(servers, {"proxy-headers": True, "forwarded-allow-ips": trusted})
+    forwarded = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    info = server.get("/scope", headers=forwarded).json()
+    assert (info["client"], info["scheme"]) == (client, scheme)
+    assert server.stop() == 0
+
+
+def test_root_path_reaches_the_request_scope(servers: ServerFactory) -> None:
+    server = start_test_app(servers, {"root-path": "/mounted"})
+    assert server.get("/scope").json()["root_path"] == "/mounted"
+    assert server.stop() == 0
+
+
+def test_header_option_is_sent_on_responses(servers: ServerFactory) -> None:
+    server = start_test_app(servers, {"header": ["X-Served-By: prodserver", "X-Team:web"]})
+    response = server.get("/")
+    assert response.headers["x-served-by"].strip() == "prodserver"
+    assert response.headers["x-team"] == "web"
+    assert server.stop() == 0
+
+
+def test_ws_max_size_rejects_an_oversized_message(servers: ServerFactory) -> None:
+    server = start_test_app(servers, {"ws-max-size": 1024})
+    with connect(server.base_url.replace("http", "ws") + "/ws", open_timeout=5) as websocket:
+        websocket.send("x" * 512)
+        assert websocket.recv(timeout=5) == "x" * 512
+        websocket.send("x" * 4096)
+        with pytest.raises(ConnectionClosed) as closed:
+            websocket.recv(timeout=5)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1009
+    assert server.stop() == 0
+
+
+ACCESS_LINE = re.compile(
+    r'^127\.0\.0\.1 - - \[[^\]]+\] "GET /scope\?x=1 HTTP/1\.1" 200 \d+ "-" "python-httpx/[\d.]+"$',
+    re.M,
+)
+
+
+def test_access_and_error_logs_with_default_settings(servers: ServerFactory) -> None:
+    server = start_test_app(servers, {})
+    server.get("/scope?x=1")
+    server.get("/error")
+    assert server.stop() == 0
+    output = server.output()
+    assert ACCESS_LINE.search(output), output
+    assert re.search(r"\[ERROR\] Exception in ASGI application", output)
+    assert '"GET /error HTTP/1.1" 500' in output
+    assert "[INFO] Booting worker with pid" in output
+
+
+def test_access_log_to_a_file_and_no_access_log(servers: ServerFactory, tmp_path: Path) -> None:
+    access = tmp_path / "access.log"
+    server = start_test_app(servers, {"access-logfile": str(access)})
+    server.get("/scope?x=1")
+    assert server.stop() == 0
+    assert ACCESS_LINE.search(access.read_text())
+
+    quiet = start_test_app(servers, {"no-access-log": True})
+    quiet.get("/scope?x=1")
+    assert quiet.stop() == 0
+    assert "GET /scope" not in quiet.output()
+
+
+def test_custom_access_log_format_has_gunicorns_atoms(servers: ServerFactory) -> None:
+    atoms = list("hlutrmUqHsBbfaTDLp")
+    log_format = "|".join(f"{atom}=%({atom})s" for atom in atoms) + "|ua=%({user-agent}i)s"
+    server = start_test_app(servers, {"access-logfile": "-", "access-logformat": log_format})
+    response = server.get(
+        "/scope?x=1", headers={"Referer": "http://ref/", "Authorization": "Basic dXNlcjpwdw=="}
+    )
+    assert server.stop() == 0
+    line = next(line for line in server.output().splitlines() if "|U=/scope|" in line)
+    fields = dict(field.split("=", 1) for field in line.split("|"))
+    assert fields["h"] == "127.0.0.1"
+    assert fields["l"] == "-"
+    assert fields["u"] == "user"
+    assert fields["r"] == "GET /scope?x=1 HTTP/1.1"
+    assert (fields["m"], fields["U"], fields["q"], fields["H"]) == (
+        "GET",
+        "/scope",
+        "x=1",
+        "HTTP/1.1",
+    )
+    assert fields["s"] == "200"
+    assert int(fields["B"]) == int(fields["b"]) > 0
+    assert fields["f"] == "http://ref/"
+    assert fields["a"].startswith("python-httpx/")
+    assert fields["ua"] == fields["a"]
+    assert int(fields["T"]) >= 0
+    assert int(fields["D"]) > 0
+    assert float(fields["L"]) > 0
+    assert fields["p"] == f"<{response.json()['pid']}>"
+    assert fields["t"].startswith("[")
+
+
+def test_seed_worker_subclass_logs_with_its_own_config(servers: ServerFactory) -> None:
+    server = start_test_app(servers, {"worker-class": "tests.custom_workers.MyUvicornWorker"})
+    server.get("/scope?x=1")
+    assert server.stop() == 0
+    output = server.output()
+    assert re.search(
+        r'^\d{4}-\d\d-\d\d [\d:,]+ - 127\.0\.0\.1:\d+ - "GET /scope\?x=1 HTTP/1\.1" 200',
+        output,
+        re.M,
+    )
+    assert re.search(
+        r"^\d{4}-\d\d-\d\d [\d:,]+ - Started server process",
+        output,
+        re.M,
+    )
+
+
+DISABLING_LOGGING = {
+    "LOGGING": {
+        "version": 1,
+        "disable_existing_loggers": True,
+        "handlers": {"console": {"class": "logging.StreamHandler"}},
+        "loggers": {"django": {"handlers": ["console"], "level": "INFO"}},
+    }
+}
+
+
+@pytest.mark.parametrize("preload", [False, True], ids=["per-worker", "preload"])
+def test_logs_survive_django_logging_that_disables_existing_loggers(
+    servers: ServerFactory, preload: bool
+) -> None:
+    server = servers.start(
+        gunicorn_process({"preload": preload}), "web", overrides=DISABLING_LOGGING
+    )
+    server.wait_ready()
+    server.get("/async/")
+    assert server.stop() == 0
+    output = server.output()
+    assert '"GET /async/ HTTP/1.1" 200' in output
+    assert "Application startup complete." in output
+    assert "Shutting down: Master" in output
+
+
+def test_lifespan_startup_failure_stops_the_arbiter(servers: ServerFactory) -> None:
+    overrides = {"ASGI_APPLICATION": "tests.asgi_apps.failing_startup"}
+    server = servers.start(
+        gunicorn_process({"lifespan": "on", "workers": 2}), "web", overrides=overrides
+    )
+    started = time.monotonic()
+    returncode = server.process.wait(15)
+    assert returncode != 0
+    assert time.monotonic() - started < 5 + 3, "the arbiter should give up, not restart forever"
+    output = server.output()
+    assert "Worker failed to boot" in output
+    assert output.count("Booting worker with pid") <= 2
+
+
+def test_blocked_event_loop_gets_the_worker_replaced(servers: ServerFactory) -> None:
+    timeout = 2
+    server = start_test_app(servers, {"timeout": timeout, "graceful-timeout": 1})
+    first_worker = server.get("/scope").json()["pid"]
+    threading.Thread(
+        target=lambda: _ignore_errors(server.url("/block?seconds=60")), daemon=True
+    ).start()
+    blocked_at = time.monotonic()
+
+    def replaced() -> bool:
+        try:
+            return bool(server.get("/scope", timeout=0.5).json()["pid"] != first_worker)
+        except httpx.HTTPError:
+            return False
+
+    wait_for(replaced, timeout + 2 + 3, "a new worker to replace the blocked one")
+    replaced_after = time.monotonic() - blocked_at
+    print(f"blocked worker replaced after {replaced_after:.2f}s (timeout {timeout}s)")
+    assert replaced_after <= timeout + 2, f"replaced after {replaced_after:.1f}s"
+    assert "WORKER TIMEOUT" in server.output()
+    assert server.stop() == 0
+
+
+def _ignore_errors(url: str) -> None:
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.get(url, timeout=65)
+
+
+def test_max_requests_recycles_workers_without_failed_requests(servers: ServerFactory) -> None:
+    server = start_test_app(servers, {"workers": 2, "max-requests": 10, "max-requests-jitter": 3})
+    pids: set[int] = set()
+    failures = 0
+    for _ in range(80):
+        try:
+            response = server.get("/scope", headers={"Connection": "close"})
+            pids.add(response.json()["pid"])
+        except httpx.HTTPError:
+            failures += 1
+    assert failures == 0
+    assert len(pids) > 2, "workers should have been recycled"
+    assert server.stop() == 0
+
+
+READ_ONLY_MOUNT = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && exec "$@"'
+
+
+def read_only_wrapper(directory: Path) -> list[str]:
+    """Run the command with ``directory`` mounted read-only, in a private mount namespace."""
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", READ_ONLY_MOUNT, str(directory), "true"],
+        capture_output=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make a read-only mount here: {probe.stderr.decode().strip()}")
+    return ["unshare", "-m", "sh", "-c", READ_ONLY_MOUNT, str(directory)]
+
+
+def test_read_only_working_directory_and_home(servers: ServerFactory, tmp_path: Path) -> None:
+    """A container with a read-only root filesystem: gunicorn 27's control socket would
+    want $HOME/.gunicorn; it stays off unless configured, so nothing is written."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "XDG_RUNTIME_DIR": "", "DJANGO_DATABASE_PATH": ":memory:"}
+    server = servers.start(
+        gunicorn_process({"workers": 2}), "web", env=env, cwd=home, wrapper=read_only_wrapper(home)
+    )
+    server.wait_ready()
+    assert server.get("/async/").status_code == 200
+    assert server.stop() == 0
+    output = server.output()
+    assert "control socket" not in output.lower()
+    assert "read-only file system" not in output.lower()
+    assert list(home.iterdir()) == []
+
+
+def test_term_is_graceful_by_default(servers: ServerFactory) -> None:
+    server = start_test_app(servers, {})
+    assert server.stop(signal.SIGTERM) == 0
