@@ -3,7 +3,8 @@
 
 gunicorn's settings become uvicorn's: the arbiter's sockets, ``keepalive``, ``timeout``
 (a heartbeat from the event loop, so a blocked loop gets the worker replaced),
-``graceful_timeout``, ``max_requests`` with jitter, ``forwarded_allow_ips``,
+``graceful_timeout``, ``max_requests`` with jitter (recycling without dropping a request),
+``forwarded_allow_ips``,
 ``worker_connections`` (uvicorn's ``limit_concurrency``: beyond it, 503), ``root_path`` and
 every TLS setting. Options gunicorn has no name for come from ``CONFIG_KWARGS`` and then
 from ``$PRODSERVER_UVICORN_ARGS`` (uvicorn command-line arguments).
@@ -28,6 +29,7 @@ from uvicorn.config import Config
 from uvicorn.server import Server
 
 from .access_log import GunicornAccessLog
+from .recycling import RecyclingServer
 from .stopping import exit_cleanly
 from .worker_options import config_kwargs_from_environment
 
@@ -61,8 +63,6 @@ class UvicornWorker(Worker):
             "root_path": getattr(cfg, "root_path", "") or "",
             "log_config": None,
         }
-        if self.max_requests < sys.maxsize:
-            kwargs["limit_max_requests"] = self.max_requests
         if cfg.is_ssl:
             kwargs.update(
                 ssl_keyfile=cfg.keyfile,
@@ -122,7 +122,8 @@ class UvicornWorker(Worker):
         config = Config(
             application, access_log=self.uvicorn_logging and self.access_log, **self.config_kwargs
         )
-        self.server = Server(config)
+        recycle_after = self.max_requests if self.max_requests < sys.maxsize else None
+        self.server = RecyclingServer(config, recycle_after)
         self.server.run(sockets=[getattr(listener, "sock", listener) for listener in self.sockets])
         if not self.server.started:
             sys.exit(Arbiter.WORKER_BOOT_ERROR)

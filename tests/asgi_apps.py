@@ -80,6 +80,9 @@ async def _http(scope: Scope, receive: Any, send: Any) -> None:
         await _respond(send, json.dumps(info).encode(), content_type=b"application/json")
     elif path == "/error":
         raise RuntimeError("a view that fails")
+    elif path == "/print":
+        print("printed by the application", flush=True)
+        await _respond(send, b"printed")
     else:
         await _respond(send, f"ok {os.getpid()}".encode())
 

@@ -177,6 +177,27 @@ class ServerFactory:
         self.started.append(server)
         return server
 
+    def start_example(
+        self, name: str, port: int, env: Mapping[str, str] | None = None
+    ) -> ServerProcess:
+        """``manage.py prodserver NAME`` with the example project's own settings, from the
+        repository root, on ``port`` (its settings read $PORT)."""
+        environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        environment.update(PORT=str(port), DJANGO_DATABASE_PATH=":memory:", **(env or {}))
+        log_path = self.log_dir / f"server-{len(self.started)}.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "example_project/manage.py", "prodserver", name],
+                cwd=REPO_ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        server = ServerProcess(process, log_path, f"http://127.0.0.1:{port}")
+        self.started.append(server)
+        return server
+
     def cleanup(self) -> None:
         for server in self.started:
             server.kill()

@@ -339,17 +339,24 @@ def _ignore_errors(url: str) -> None:
 
 
 def test_max_requests_recycles_workers_without_failed_requests(servers: ServerFactory) -> None:
-    server = start_test_app(servers, {"workers": 2, "max-requests": 10, "max-requests-jitter": 3})
+    server = start_test_app(servers, {"workers": 2, "max-requests": 20, "max-requests-jitter": 5})
     pids: set[int] = set()
-    failures = 0
-    for _ in range(80):
-        try:
-            response = server.get("/scope", headers={"Connection": "close"})
-            pids.add(response.json()["pid"])
-        except httpx.HTTPError:
-            failures += 1
-    assert failures == 0
-    assert len(pids) > 2, "workers should have been recycled"
+    failures: list[str] = []
+
+    def load() -> None:
+        for _ in range(100):
+            try:
+                pids.add(server.get("/scope", headers={"Connection": "close"}).json()["pid"])
+            except httpx.HTTPError as error:
+                failures.append(repr(error))
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(pids) >= 10, "400 requests at most 25 per worker: workers must have recycled"
     assert server.stop() == 0
 
 
@@ -389,3 +396,55 @@ def test_read_only_working_directory_and_home(servers: ServerFactory, tmp_path: 
 def test_term_is_graceful_by_default(servers: ServerFactory) -> None:
     server = start_test_app(servers, {})
     assert server.stop(signal.SIGTERM) == 0
+
+
+def test_capture_output_sends_prints_to_the_error_log(
+    servers: ServerFactory, tmp_path: Path
+) -> None:
+    error_log = tmp_path / "error.log"
+    server = start_test_app(servers, {"capture-output": True, "error-logfile": str(error_log)})
+    server.get("/print")
+    assert server.stop() == 0
+    text = error_log.read_text()
+    assert "printed by the application" in text
+    assert "Application startup complete." in text
+
+
+def test_logconfig_dict_from_a_config_module(servers: ServerFactory) -> None:
+    server = start_test_app(servers, {"config": "python:tests.gunicorn_conf"})
+    server.get("/scope?x=1")
+    server.get("/error")
+    assert server.stop() == 0
+    output = server.output()
+    assert re.search(
+        r'^CONFIGURED gunicorn\.access 127\.0\.0\.1 - - .*"GET /scope\?x=1 HTTP/1\.1" 200',
+        output,
+        re.M,
+    )
+    assert re.search(r"^CONFIGURED uvicorn\.error Exception in ASGI application", output, re.M)
+
+
+def test_log_level_applies_to_uvicorns_messages(servers: ServerFactory) -> None:
+    server = start_test_app(servers, {"log-level": "warning"})
+    server.get("/error")
+    assert server.stop() == 0
+    output = server.output()
+    assert "Application startup complete." not in output
+    assert "[ERROR] Exception in ASGI application" in output
+
+
+@pytest.mark.parametrize("name", ["web-gunicorn", "web-gunicorn-wsgi"])
+def test_example_project_gunicorn_processes_as_configured(
+    servers: ServerFactory, name: str
+) -> None:
+    server = servers.start_example(name, free_port())
+    server.wait_ready()
+    assert server.get("/sync/").json()["view"] == "sync"
+    assert server.get("/async/").json() == {"view": "async"}
+    if name == "web-gunicorn":
+        with connect(
+            server.base_url.replace("http", "ws") + "/ws/echo/", open_timeout=5
+        ) as websocket:
+            websocket.send("configured")
+            assert websocket.recv(timeout=5) == "configured"
+    assert server.stop() == 0
