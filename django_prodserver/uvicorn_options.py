@@ -30,15 +30,17 @@ def uvicorn_schema() -> OptionSchema:
         raise ConfigurationError(
             ("BACKEND",), f"needs uvicorn, which cannot be imported ({error})", INSTALL_HINT
         ) from error
-    from uvicorn.config import HTTP_PROTOCOLS, LOOP_FACTORIES, WS_PROTOCOLS
+    from uvicorn import config
 
+    # uvicorn 0.36 renamed its loop table from LOOP_SETUPS to LOOP_FACTORIES.
+    loops = getattr(config, "LOOP_FACTORIES", None) or getattr(config, "LOOP_SETUPS", {})
     schema = schema_from_click(uvicorn_command, "uvicorn")
     return schema.with_checks(
         {
             "port": check_port,
-            "loop": implementation_check("loop", LOOP_FACTORIES),
-            "http": implementation_check("http", HTTP_PROTOCOLS),
-            "ws": implementation_check("ws", WS_PROTOCOLS),
+            "loop": implementation_check("loop", loops),
+            "http": implementation_check("http", config.HTTP_PROTOCOLS),
+            "ws": implementation_check("ws", config.WS_PROTOCOLS),
         }
     )
 

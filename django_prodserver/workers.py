@@ -6,7 +6,9 @@ gunicorn's settings become uvicorn's: the arbiter's sockets, ``keepalive``, ``ti
 ``graceful_timeout``, ``max_requests`` with jitter (recycling without dropping a request),
 ``forwarded_allow_ips``,
 ``worker_connections`` (uvicorn's ``limit_concurrency``: beyond it, 503), ``root_path`` and
-every TLS setting. Options gunicorn has no name for come from ``CONFIG_KWARGS`` and then
+every TLS setting (and gunicorn's ``ssl_context`` hook, where the installed uvicorn takes
+an ``ssl_context_factory``).
+Options gunicorn has no name for come from ``CONFIG_KWARGS`` and then
 from ``$PRODSERVER_UVICORN_ARGS`` (uvicorn command-line arguments).
 
 Logs go through gunicorn's handlers: ``uvicorn.error`` to the error log, and one access
@@ -17,6 +19,7 @@ line per request in ``access_log_format`` (to stdout when no ``accesslog`` is se
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import signal
@@ -71,8 +74,11 @@ class UvicornWorker(Worker):
                 ssl_cert_reqs=cfg.cert_reqs,
                 ssl_ca_certs=cfg.ca_certs,
                 ssl_ciphers=cfg.ciphers,
-                ssl_context_factory=lambda config, default: cfg.ssl_context(cfg, default),
             )
+            if "ssl_context_factory" in inspect.signature(Config).parameters:
+                kwargs["ssl_context_factory"] = lambda config, default: cfg.ssl_context(
+                    cfg, default
+                )
         return kwargs
 
     def init_process(self) -> None:
@@ -80,8 +86,21 @@ class UvicornWorker(Worker):
             self._route_uvicorn_logs_to_gunicorn()
         super().init_process()
 
+    def _access_log_configured(self) -> bool:
+        enabled = getattr(self.log, "access_log_enabled", None)
+        if enabled is not None:
+            return bool(enabled)
+        cfg = self.cfg
+        return bool(
+            cfg.accesslog
+            or cfg.logconfig
+            or cfg.logconfig_dict
+            or getattr(cfg, "logconfig_json", None)
+            or (cfg.syslog and not cfg.disable_redirect_access_to_syslog)
+        )
+
     def _route_uvicorn_logs_to_gunicorn(self) -> None:
-        if self.access_log and not self.log.access_log_enabled:
+        if self.access_log and not self._access_log_configured():
             self.cfg.set("accesslog", "-")
             self.log.setup(self.cfg)
         error_log = logging.getLogger("uvicorn.error")

@@ -2,11 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django_prodserver.gunicorn_options import gunicorn_schema
+
 from .servers import free_port
 
 GUNICORN_UVICORN = "django_prodserver.backends.gunicorn.GunicornUvicornServer"
 GUNICORN = "django_prodserver.backends.gunicorn.GunicornServer"
 TEST_APP = {"ASGI_APPLICATION": "tests.asgi_apps.application"}
+
+#: gunicorn 27 has a control socket, which we turn off; earlier versions have none.
+CONTROL_SOCKET_OFF = (
+    ["--no-control-socket"] if gunicorn_schema().lookup("no-control-socket") else []
+)
 
 
 def gunicorn_process(args: dict[str, Any], backend: str = GUNICORN_UVICORN) -> dict[str, Any]:

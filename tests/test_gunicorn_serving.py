@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from .conftest import ENCRYPTED_KEY_PASSWORD
-from .gunicorn_helpers import GUNICORN, TEST_APP, gunicorn_process
+from .gunicorn_helpers import CONTROL_SOCKET_OFF, GUNICORN, TEST_APP, gunicorn_process
 from .servers import (
     EXAMPLE_PROJECT,
     ServerFactory,
@@ -109,7 +109,7 @@ def test_worker_on_its_own_with_gunicorn_by_hand(tmp_path: Path) -> None:
         "django_prodserver.workers.UvicornWorker",
         "-b",
         f"127.0.0.1:{port}",
-        "--no-control-socket",
+        *CONTROL_SOCKET_OFF,
     ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
