@@ -177,18 +177,27 @@ class ServerFactory:
         self.started.append(server)
         return server
 
-    def start_example(
-        self, name: str, port: int, env: Mapping[str, str] | None = None
+    def start_example(self, name: str, port: int) -> ServerProcess:
+        """``manage.py prodserver NAME`` as the README runs it: the example project's own
+        settings, from the repository root, on ``port`` (its settings read $PORT)."""
+        return self.start_command(
+            [sys.executable, "example_project/manage.py", "prodserver", name],
+            port,
+            cwd=REPO_ROOT,
+            env={"PORT": str(port), "DJANGO_DATABASE_PATH": ":memory:"},
+        )
+
+    def start_command(
+        self, command: list[str], port: int, cwd: Path, env: Mapping[str, str]
     ) -> ServerProcess:
-        """``manage.py prodserver NAME`` with the example project's own settings, from the
-        repository root, on ``port`` (its settings read $PORT)."""
+        """Any server command, with DJANGO_SETTINGS_MODULE left for it to choose."""
         environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-        environment.update(PORT=str(port), DJANGO_DATABASE_PATH=":memory:", **(env or {}))
+        environment.update(env)
         log_path = self.log_dir / f"server-{len(self.started)}.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "example_project/manage.py", "prodserver", name],
-                cwd=REPO_ROOT,
+                command,
+                cwd=cwd,
                 env=environment,
                 stdout=log,
                 stderr=subprocess.STDOUT,

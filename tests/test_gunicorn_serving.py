@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import signal
 import ssl
@@ -95,38 +94,18 @@ def test_both_worker_classes_with_and_without_tls(
     assert f"Using worker: django_prodserver.workers.{worker}" in server.output()
 
 
-def test_worker_on_its_own_with_gunicorn_by_hand(tmp_path: Path) -> None:
+def test_worker_on_its_own_with_gunicorn_by_hand(servers: ServerFactory, tmp_path: Path) -> None:
     port = free_port()
-    log_path = tmp_path / "gunicorn.log"
-    env = {**os.environ, "PYTHONPATH": str(EXAMPLE_PROJECT), "DJANGO_DATABASE_PATH": ":memory:"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
     command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "example_project.asgi:application",
-        "-k",
-        "django_prodserver.workers.UvicornWorker",
-        "-b",
-        f"127.0.0.1:{port}",
+        *(sys.executable, "-m", "gunicorn", "example_project.asgi:application"),
+        *("-k", "django_prodserver.workers.UvicornWorker", "-b", f"127.0.0.1:{port}"),
         *CONTROL_SOCKET_OFF,
     ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = ServerProcess(process, log_path, f"http://127.0.0.1:{port}")
-    try:
-        server.wait_ready()
-        assert server.get("/async/").json() == {"view": "async"}
-        assert server.stop() == 0
-    finally:
-        server.kill()
+    env = {"PYTHONPATH": str(EXAMPLE_PROJECT), "DJANGO_DATABASE_PATH": ":memory:"}
+    server = servers.start_command(command, port, cwd=tmp_path, env=env)
+    server.wait_ready()
+    assert server.get("/async/").json() == {"view": "async"}
+    assert server.stop() == 0
 
 
 def test_limit_concurrency_answers_503_beyond_the_limit(servers: ServerFactory) -> None:

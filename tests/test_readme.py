@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from .servers import REPO_ROOT, ServerProcess, free_port
+from .servers import REPO_ROOT, ServerFactory, free_port
 
 README = (REPO_ROOT / "README.md").read_text()
 COMMANDS = re.findall(r"```bash\n(.+?)\n```", README)
@@ -28,27 +24,11 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 @pytest.mark.server
-def test_the_start_command_serves_the_example_project(tmp_path: Path) -> None:
+def test_the_start_command_serves_the_example_project(servers: ServerFactory) -> None:
     """The start command after its install step, from the repository root, as written."""
     server_part = COMMANDS[0].rsplit("&& ", 1)[1]
     assert server_part == ".venv/bin/python example_project/manage.py prodserver web"
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(PORT=str(port), DJANGO_DATABASE_PATH=str(tmp_path / "db.sqlite3"))
-    log_path = tmp_path / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "example_project/manage.py", "prodserver", "web"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = ServerProcess(process, log_path, f"http://127.0.0.1:{port}")
-    try:
-        server.wait_ready("/")
-        assert server.get("/sync/").json()["view"] == "sync"
-        assert server.stop() == 0
-    finally:
-        server.kill()
+    server = servers.start_example("web", free_port())
+    server.wait_ready("/")
+    assert server.get("/sync/").json()["view"] == "sync"
+    assert server.stop() == 0
