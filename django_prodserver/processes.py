@@ -8,6 +8,7 @@ from importlib import import_module
 from .backends.base import BaseServerBackend
 from .conf import ProcessConfig
 from .errors import ConfigurationError
+from .overrides import parse_overrides, with_overrides
 
 OUR_BACKENDS = (
     "django_prodserver.backends.uvicorn.UvicornServer",
@@ -17,10 +18,15 @@ OUR_BACKENDS = (
 )
 
 
-def load_backend(config: ProcessConfig) -> BaseServerBackend:
+def load_backend(config: ProcessConfig, overrides: list[str] | None = None) -> BaseServerBackend:
+    """The process's backend, its ARGS changed by command-line ``overrides`` if any."""
     backend_class = backend_class_for(config)
+    raw = dict(config.raw)
     try:
-        return backend_class(**config.raw)
+        if overrides:
+            schema = backend_class.option_schema()
+            raw["ARGS"] = with_overrides(config.args, parse_overrides(overrides, schema), schema)
+        return backend_class(**raw)
     except ConfigurationError as error:
         raise error.inside(config.name) from error.__cause__
 

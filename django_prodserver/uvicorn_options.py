@@ -3,6 +3,7 @@ to start-up time (where they fail with a traceback or, for the port, not at all)
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from functools import cache
 
@@ -92,3 +93,14 @@ def check_uvicorn_combination(translated: TranslatedArgs) -> None:
             "remove 'reload' for production, or 'workers' for development",
         )
     check_tls(translated, UVICORN_TLS)
+
+
+AUTO_CHOICES = {"loop": ("uvloop", "asyncio"), "http": ("httptools", "h11")}
+
+
+def implementation(option: str, value: str) -> str:
+    """What ``auto`` will pick: the fast implementation when its package is installed."""
+    if value != "auto":
+        return value
+    fast, fallback = AUTO_CHOICES[option]
+    return fast if importlib.util.find_spec(fast) is not None else fallback

@@ -37,8 +37,8 @@ def prodserver_command(project: Path, *arguments: str) -> list[str]:
         sys.executable,
         str(project / "manage.py"),
         "prodserver",
-        *arguments,
         "--settings=tests.process_settings",
+        *arguments,
     ]
 
 
@@ -156,11 +156,12 @@ class ServerFactory:
         overrides: Mapping[str, Any] | None = None,
         cwd: Path | None = None,
         wrapper: list[str] | None = None,
+        extra_arguments: list[str] | None = None,
     ) -> ServerProcess:
         if port is None:
             port = _single_port(processes)
         log_path = self.log_dir / f"server-{len(self.started)}.log"
-        arguments = [name] if name else []
+        arguments = [*([name] if name else []), *(extra_arguments or [])]
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [*(wrapper or []), *prodserver_command(project, *arguments)],

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..options import OptionSchema
+from ..redaction import redacted
 from ..translation import TranslatedArgs, translate
+
+
+@dataclass(frozen=True)
+class ServerDescription:
+    """What the start-up banner says about a server; None where a backend cannot tell."""
+
+    binds: list[str] = field(default_factory=list)
+    workers: str | None = None
+    worker_class: str | None = None
+    loop: str | None = None
+    http: str | None = None
 
 
 class BaseServerBackend:
@@ -50,6 +63,10 @@ class BaseServerBackend:
     def start_server(self, *args: str) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement start_server()")
 
-    def command_line(self) -> list[str]:
-        """The equivalent command, program first."""
-        return [self.program or type(self).__name__, *self.prep_server_args()]
+    def command_line(self, redact: bool = False) -> list[str]:
+        """The equivalent command, program first; secret values masked when ``redact``."""
+        argv = [self.program or type(self).__name__, *self.prep_server_args()]
+        return redacted(argv) if redact else argv
+
+    def describe(self) -> ServerDescription:
+        return ServerDescription()

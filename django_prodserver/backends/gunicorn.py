@@ -18,12 +18,13 @@ from ..binding import check_bindable
 from ..errors import ConfigurationError
 from ..gunicorn_options import gunicorn_schema, settings_without_a_command_line_option
 from ..options import OptionSchema, normalise_key
+from ..redaction import redacted
 from ..tls import TLSOptions, check_tls
 from ..translation import TranslatedArgs, translate
-from ..uvicorn_options import uvicorn_schema
+from ..uvicorn_options import implementation, uvicorn_schema
 from ..worker_options import ENVIRONMENT_VARIABLE as UVICORN_ARGS_VARIABLE
 from ..worker_options import encode
-from .base import BaseServerBackend
+from .base import BaseServerBackend, ServerDescription
 
 MASTER_MODULE = "django_prodserver.gunicorn_master"
 CONTEXT_VARIABLE = "PRODSERVER_GUNICORN_CONTEXT"
@@ -131,12 +132,32 @@ class GunicornServer(BaseServerBackend):
             if isinstance(address, tuple):
                 check_bindable(str(address[0]), int(address[1]), ("ARGS",))
 
-    def worker_environment(self) -> dict[str, str]:
+    def worker_environment(self, redact: bool = False) -> dict[str, str]:
         return {}
 
-    def command_line(self) -> list[str]:
-        environment = [f"{name}={value}" for name, value in self.worker_environment().items()]
-        return [*(["env", *environment] if environment else []), *super().command_line()]
+    def command_line(self, redact: bool = False) -> list[str]:
+        environment = [f"{name}={value}" for name, value in self.worker_environment(redact).items()]
+        return [*(["env", *environment] if environment else []), *super().command_line(redact)]
+
+    def describe(self) -> ServerDescription:
+        values = self.translated.values
+        binds = values.get("bind") or [DEFAULT_BIND]
+        scheme = "https" if values.get("certfile") else "http"
+        return ServerDescription(
+            binds=[
+                bind if bind.startswith(("unix:", "fd://")) else f"{scheme}://{bind}"
+                for bind in (binds if isinstance(binds, list) else [str(binds)])
+            ],
+            workers=str(values.get("workers") or os.environ.get("WEB_CONCURRENCY") or 1),
+            worker_class=self.worker_class(),
+            **self.event_loop(),
+        )
+
+    def worker_class(self) -> str:
+        return str(self.translated.values.get("worker-class", "sync"))
+
+    def event_loop(self) -> dict[str, str]:
+        return {}
 
     def start_server(self, *args: str) -> None:
         os.environ.pop(UVICORN_ARGS_VARIABLE, None)
@@ -214,14 +235,30 @@ class GunicornUvicornServer(GunicornServer):
 
     def worker_class(self) -> str:
         values = self.translated.values
+        if "worker-class" in values:
+            return str(values["worker-class"])
         if values.get("http") == "h11" or values.get("loop") == "asyncio":
             return UVICORN_H11_WORKER
         return UVICORN_WORKER
+
+    def event_loop(self) -> dict[str, str]:
+        values = self.translated.values
+        h11 = self.worker_class() == UVICORN_H11_WORKER
+        return {
+            "loop": implementation("loop", str(values.get("loop", "asyncio" if h11 else "auto"))),
+            "http": implementation("http", str(values.get("http", "h11" if h11 else "auto"))),
+        }
 
     def fixed_args(self) -> list[str]:
         if "worker-class" in self.translated.values:
             return super().fixed_args()
         return [f"--worker-class={self.worker_class()}", *super().fixed_args()]
 
-    def worker_environment(self) -> dict[str, str]:
-        return {UVICORN_ARGS_VARIABLE: encode(self.uvicorn_args)} if self.uvicorn_args else {}
+    def worker_environment(self, redact: bool = False) -> dict[str, str]:
+        if not self.uvicorn_args:
+            return {}
+        return {
+            UVICORN_ARGS_VARIABLE: encode(
+                redacted(self.uvicorn_args) if redact else self.uvicorn_args
+            )
+        }

@@ -9,17 +9,20 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from ...backends.base import BaseServerBackend
-from ...conf import ProcessConfig, process_config, production_processes
+from ...banner import banner
+from ...conf import process_config, production_processes
 from ...errors import ConfigurationError
 from ...processes import load_backend
 
 CONFIGURATION_ERROR_EXIT = 2
+OVERRIDES_SEPARATOR = "--"
 
 
 class Command(BaseCommand):
     help = (
         "Start the production server configured as NAME in settings.PRODUCTION_PROCESSES "
-        "(the first one when NAME is omitted), in this process."
+        "(the first one when NAME is omitted), in this process. Server options after '--' "
+        "override its ARGS for this run: prodserver web -- --port 9001"
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -31,15 +34,36 @@ class Command(BaseCommand):
             action="store_true",
             help="List every configured process with the command line it amounts to.",
         )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Print the equivalent shell command and exit without starting anything.",
+        )
+        parser.set_defaults(overrides=[])
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        if OVERRIDES_SEPARATOR in argv:
+            split = argv.index(OVERRIDES_SEPARATOR)
+            self.overrides = argv[split + 1 :]
+            argv = argv[:split]
+        super().run_from_argv(argv)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        overrides = options["overrides"] or getattr(self, "overrides", [])
         try:
             if options["list"]:
                 self.list_processes()
                 return
             name = options["name"]
             config = process_config(name)
-            backend = self.prepare(config)
+            backend = load_backend(config, overrides)
+            if options["dry_run"]:
+                self.stdout.write(self.equivalent_command(backend, options.get("settings")))
+                return
+            try:
+                backend.preflight()
+            except ConfigurationError as error:
+                raise error.inside(config.name) from error.__cause__
         except ConfigurationError as error:
             raise CommandError(error.message, returncode=CONFIGURATION_ERROR_EXIT) from error
         if name is None:
@@ -47,26 +71,30 @@ class Command(BaseCommand):
                 f"Starting {config.name!r}, the first process in PRODUCTION_PROCESSES "
                 "(name another to start it instead)."
             )
+        self.say(banner(config.name, backend))
         connections.close_all()
         try:
             backend.start_server(*backend.prep_server_args())
         except ConfigurationError as error:
             raise CommandError(error.message, returncode=CONFIGURATION_ERROR_EXIT) from error
 
-    def prepare(self, config: ProcessConfig) -> BaseServerBackend:
-        backend = load_backend(config)
-        try:
-            backend.preflight()
-        except ConfigurationError as error:
-            raise error.inside(config.name) from error.__cause__
-        return backend
+    def equivalent_command(self, backend: BaseServerBackend, settings: str | None) -> str:
+        command = backend.command_line(redact=True)
+        if settings:
+            assignment = f"DJANGO_SETTINGS_MODULE={settings}"
+            command = (
+                [command[0], assignment, *command[1:]]
+                if command[0] == "env"
+                else ["env", assignment, *command]
+            )
+        return shlex.join(command)
 
     def list_processes(self) -> None:
         broken = 0
         for config in production_processes().values():
             self.stdout.write(f"{config.name}: {config.backend_path}")
             try:
-                line = shlex.join(load_backend(config).command_line())
+                line = shlex.join(load_backend(config).command_line(redact=True))
             except ConfigurationError as error:
                 broken += 1
                 self.stdout.write(f"    error: {error.message}")
