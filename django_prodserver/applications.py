@@ -6,7 +6,7 @@ from importlib import import_module
 
 from django.conf import settings
 
-from .errors import ConfigurationError
+from .errors import ApplicationError
 
 
 def application_import_string(setting: str) -> str:
@@ -16,14 +16,14 @@ def application_import_string(setting: str) -> str:
     example = f"e.g. {setting} = 'mysite.{kind.lower()}.application'"
     path = getattr(settings, setting, None)
     if not path:
-        raise ConfigurationError(
+        raise ApplicationError(
             (),
             "is not set",
             f"point it at your project's {kind} application, {example}",
             setting=setting,
         )
     if not isinstance(path, str) or "." not in path.strip("."):
-        raise ConfigurationError(
+        raise ApplicationError(
             (),
             f"{path!r} is not a dotted path",
             f"use the form 'module.attribute', {example}",
@@ -33,7 +33,7 @@ def application_import_string(setting: str) -> str:
     try:
         module = import_module(module_path)
     except Exception as error:
-        raise ConfigurationError(
+        raise ApplicationError(
             (),
             f"{path!r} could not be imported ({type(error).__name__}: {error})",
             f"fix the module or the setting, {example} (--traceback shows where it failed)",
@@ -41,14 +41,14 @@ def application_import_string(setting: str) -> str:
         ) from error
     application = getattr(module, attribute, None)
     if application is None:
-        raise ConfigurationError(
+        raise ApplicationError(
             (),
             f"module {module_path!r} has no attribute {attribute!r}",
             f"define it there or fix the setting, {example}",
             setting=setting,
         )
     if not callable(application):
-        raise ConfigurationError(
+        raise ApplicationError(
             (),
             f"{path!r} is a {type(application).__name__}, not an {kind} application",
             f"point it at the callable your {module_path}.py defines, {example}",

@@ -4,12 +4,15 @@ ROOT_SETTING = "PRODUCTION_PROCESSES"
 
 
 class ConfigurationError(Exception):
-    """A mistake in the settings, found before any server starts.
+    """A mistake in the settings, found before any server starts. Each kind of mistake is a
+    subclass with the id of the system check that reports it.
 
     ``keys`` is the path inside ``setting``; it renders as
     ``PRODUCTION_PROCESSES['web']['ARGS']['port']``. The message is one line:
     where, what is wrong, and how to fix it.
     """
+
+    check_id = "prodserver.E001"
 
     def __init__(
         self, keys: tuple[str, ...], problem: str, fix: str, *, setting: str = ROOT_SETTING
@@ -32,11 +35,47 @@ class ConfigurationError(Exception):
         """The same error, located below ``outer_keys`` of the same setting."""
         if self.setting != ROOT_SETTING:
             return self
-        relocated = ConfigurationError(
+        relocated = type(self)(
             (*outer_keys, *self.keys), self.problem, self.fix, setting=self.setting
         )
         relocated.__cause__ = self.__cause__
         return relocated
+
+
+class BackendError(ConfigurationError):
+    """BACKEND cannot be imported, is not a server backend, or its server is not installed."""
+
+    check_id = "prodserver.E002"
+
+
+class UnknownOptionError(ConfigurationError):
+    check_id = "prodserver.E003"
+
+
+class InvalidValueError(ConfigurationError):
+    check_id = "prodserver.E004"
+
+
+class ConflictingOptionsError(ConfigurationError):
+    """Options that cannot go together (reload with workers, one option set twice, ...)."""
+
+    check_id = "prodserver.E005"
+
+
+class ApplicationError(ConfigurationError):
+    """ASGI_APPLICATION or WSGI_APPLICATION missing or not importable."""
+
+    check_id = "prodserver.E006"
+
+
+class TLSFilesError(ConfigurationError):
+    check_id = "prodserver.E007"
+
+
+class ServerEnvironmentError(ConfigurationError):
+    """The server's own environment variables (UVICORN_*) hold a value it rejects."""
+
+    check_id = "prodserver.E008"
 
 
 def quoted_list(names: list[str] | tuple[str, ...]) -> str:

@@ -12,7 +12,6 @@ brings up workers that import the project's current code, as with ``gunicorn`` b
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import sys
@@ -21,8 +20,9 @@ from typing import Any
 
 from gunicorn.app.wsgiapp import WSGIApplication
 
+from django_prodserver.server_loggers import reenable_server_loggers
+
 CONTEXT_VARIABLE = "PRODSERVER_GUNICORN_CONTEXT"
-GUNICORN_LOGGERS = ("gunicorn.error", "gunicorn.access")
 
 
 class ProdserverGunicorn(WSGIApplication):
@@ -48,8 +48,7 @@ class ProdserverGunicorn(WSGIApplication):
 
     def load(self) -> Any:
         application = super().load()
-        for name in GUNICORN_LOGGERS:
-            logging.getLogger(name).disabled = False
+        reenable_server_loggers()
         return application
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from .errors import ConfigurationError
+from .errors import BackendError
 from .options import InvalidValue, OptionSchema, ServerOption, Validator
 
 INSTALL_HINT = "pip install 'django-prodserver[gunicorn]'"
@@ -17,7 +17,7 @@ def gunicorn_schema() -> OptionSchema:
     try:
         from gunicorn.config import KNOWN_SETTINGS
     except ImportError as error:
-        raise ConfigurationError(
+        raise BackendError(
             ("BACKEND",), f"needs gunicorn, which cannot be imported ({error})", INSTALL_HINT
         ) from error
     options = [_server_option(setting) for setting in KNOWN_SETTINGS if _long_names(setting)]

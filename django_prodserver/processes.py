@@ -7,7 +7,7 @@ from importlib import import_module
 
 from .backends.base import BaseServerBackend
 from .conf import ProcessConfig
-from .errors import ConfigurationError
+from .errors import BackendError, ConfigurationError
 from .overrides import parse_overrides, with_overrides
 
 OUR_BACKENDS = (
@@ -37,7 +37,7 @@ def backend_class_for(config: ProcessConfig) -> type[BaseServerBackend]:
     try:
         module = import_module(module_path)
     except ImportError as error:
-        raise ConfigurationError(
+        raise BackendError(
             where,
             f"module {module_path!r} cannot be imported ({error})",
             f"check the path; the built-in backends are {', '.join(OUR_BACKENDS)}",
@@ -45,14 +45,14 @@ def backend_class_for(config: ProcessConfig) -> type[BaseServerBackend]:
     candidate = getattr(module, class_name, None)
     if candidate is None:
         found = _backend_names(module)
-        raise ConfigurationError(
+        raise BackendError(
             where,
             f"module {module_path!r} has no attribute {class_name!r}",
             f"use one of {', '.join(found)}" if found else "check the class name",
         )
     if not (inspect.isclass(candidate) and issubclass(candidate, BaseServerBackend)):
         kind = "class" if inspect.isclass(candidate) else type(candidate).__name__
-        raise ConfigurationError(
+        raise BackendError(
             where,
             f"{config.backend_path!r} is a {kind} but not a server backend",
             "point it at a subclass of django_prodserver.backends.base.BaseServerBackend",

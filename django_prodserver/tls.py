@@ -6,7 +6,7 @@ import os
 import ssl
 from dataclasses import dataclass
 
-from .errors import ConfigurationError
+from .errors import TLSFilesError
 from .translation import TranslatedArgs
 
 
@@ -27,7 +27,7 @@ def check_tls(translated: TranslatedArgs, names: TLSOptions) -> None:
     if not certfile and not keyfile:
         return
     if not certfile:
-        raise ConfigurationError(
+        raise TLSFilesError(
             translated.where(names.keyfile),
             f"is set without {names.certfile!r}",
             f"add {names.certfile!r} with the certificate that belongs to this key",
@@ -35,7 +35,7 @@ def check_tls(translated: TranslatedArgs, names: TLSOptions) -> None:
     for option in (names.certfile, names.keyfile, names.ca_certs):
         path = values.get(option)
         if path and not os.path.isfile(str(path)):
-            raise ConfigurationError(
+            raise TLSFilesError(
                 translated.where(option),
                 f"{path!r} is not a file",
                 f"give the path of the PEM file (relative paths start from {os.getcwd()})",
@@ -48,7 +48,7 @@ def check_tls(translated: TranslatedArgs, names: TLSOptions) -> None:
             if names.password
             else "this server takes no key password: give it an unencrypted key"
         )
-        raise ConfigurationError(
+        raise TLSFilesError(
             translated.where(key_source),
             "holds an encrypted private key but no password is set",
             fix,
@@ -63,7 +63,7 @@ def check_tls(translated: TranslatedArgs, names: TLSOptions) -> None:
         if values.get(names.ciphers):
             context.set_ciphers(str(values[names.ciphers]))
     except (OSError, ssl.SSLError, ValueError) as error:
-        raise ConfigurationError(
+        raise TLSFilesError(
             translated.where(names.certfile),
             f"TLS could not be set up from these files ({error})",
             "check that the certificate, key and password belong together",

@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from .errors import ConfigurationError
+from .errors import (
+    ConflictingOptionsError,
+    InvalidValueError,
+    UnknownOptionError,
+)
 from .options import InvalidValue, OptionSchema, ServerOption, normalise_key
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
@@ -56,7 +60,7 @@ def translate(args: Mapping[str, Any], schema: OptionSchema | None) -> Translate
     result = TranslatedArgs()
     for key, value in args.items():
         if not isinstance(key, str):
-            raise ConfigurationError(
+            raise UnknownOptionError(
                 ("ARGS", repr(key)), "option names must be strings", "write the key as a string"
             )
         where = ("ARGS", key)
@@ -65,7 +69,7 @@ def translate(args: Mapping[str, Any], schema: OptionSchema | None) -> Translate
             raise _unknown_key(where, key, schema)
         option = lookup.option
         if option.name in result.keys:
-            raise ConfigurationError(
+            raise ConflictingOptionsError(
                 where,
                 f"sets {option.cli()} again (already set by {result.keys[option.name]!r})",
                 "keep only one of the two keys",
@@ -77,18 +81,18 @@ def translate(args: Mapping[str, Any], schema: OptionSchema | None) -> Translate
             else:
                 _add_flag(result, option, value, lookup.negated, key)
         except InvalidValue as invalid:
-            raise ConfigurationError(where, invalid.problem, invalid.fix) from invalid
+            raise InvalidValueError(where, invalid.problem, invalid.fix) from invalid
     return result
 
 
-def _unknown_key(where: tuple[str, ...], key: str, schema: OptionSchema) -> ConfigurationError:
+def _unknown_key(where: tuple[str, ...], key: str, schema: OptionSchema) -> UnknownOptionError:
     suggestion = schema.suggestions(key)
     fix = (
         f"did you mean {suggestion[0]!r}?"
         if suggestion
         else f"see `{schema.server} --help` for the options it takes"
     )
-    return ConfigurationError(where, f"{schema.server} has no option --{normalise_key(key)}", fix)
+    return UnknownOptionError(where, f"{schema.server} has no option --{normalise_key(key)}", fix)
 
 
 def _add_flag(

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from functools import cache
 
 from .click_schema import schema_from_click
-from .errors import ConfigurationError
+from .errors import BackendError, ConflictingOptionsError
 from .options import InvalidValue, OptionSchema, Validator
 from .tls import TLSOptions, check_tls
 from .translation import TranslatedArgs
@@ -28,7 +28,7 @@ def uvicorn_schema() -> OptionSchema:
     try:
         from uvicorn.main import main as uvicorn_command
     except ImportError as error:
-        raise ConfigurationError(
+        raise BackendError(
             ("BACKEND",), f"needs uvicorn, which cannot be imported ({error})", INSTALL_HINT
         ) from error
     from uvicorn import config
@@ -87,7 +87,7 @@ def check_uvicorn_combination(translated: TranslatedArgs) -> None:
     values = translated.values
     workers = int(str(values.get("workers", "1")))
     if values.get("reload") is True and workers > 1:
-        raise ConfigurationError(
+        raise ConflictingOptionsError(
             translated.where("workers"),
             f"{workers} workers cannot run with reload (uvicorn would ignore workers)",
             "remove 'reload' for production, or 'workers' for development",

@@ -33,10 +33,9 @@ from uvicorn.server import Server
 
 from .access_log import GunicornAccessLog
 from .recycling import RecyclingServer
+from .server_loggers import reenable_server_loggers
 from .stopping import exit_cleanly
 from .worker_options import config_kwargs_from_environment
-
-ROUTED_LOGGERS = ("gunicorn.error", "gunicorn.access", "uvicorn.error", "uvicorn.access")
 
 
 class UvicornWorker(Worker):
@@ -111,10 +110,7 @@ class UvicornWorker(Worker):
 
     def load_wsgi(self) -> None:
         super().load_wsgi()
-        # A project LOGGING with disable_existing_loggers=True disables every logger that
-        # exists when Django configures logging, ours included.
-        for name in ROUTED_LOGGERS:
-            logging.getLogger(name).disabled = False
+        reenable_server_loggers()  # also without django_prodserver in INSTALLED_APPS
 
     def init_signals(self) -> None:
         for sig in self.SIGNALS:

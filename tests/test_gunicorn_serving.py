@@ -30,7 +30,7 @@ from .servers import (
     wait_for,
 )
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.server_matrix]
 
 
 def start_test_app(servers: ServerFactory, args: dict[str, Any], **options: Any) -> ServerProcess:

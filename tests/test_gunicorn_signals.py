@@ -15,7 +15,7 @@ import pytest
 from .gunicorn_helpers import TEST_APP, gunicorn_process
 from .servers import ServerFactory, ServerProcess, children_of, established_connections, wait_for
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.server_matrix]
 
 
 def workers_of(server: ServerProcess) -> set[int]:

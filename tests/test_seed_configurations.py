@@ -16,7 +16,7 @@ BACKENDS = {
     "wsgi": "django_prodserver.backends.uvicorn.UvicornWSGIServer",
 }
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.server_matrix]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -36,6 +36,8 @@ class BaseServerBackend:
 
     #: The program the argument list is for, as shown by ``prodserver --list``.
     program: ClassVar[str] = ""
+    #: The server's keep-alive option and its default in seconds, for the deploy checks.
+    keep_alive: ClassVar[tuple[str, int] | None] = None
 
     def __init__(self, **server_args: Any) -> None:
         self.server_args = server_args

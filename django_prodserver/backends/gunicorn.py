@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from ..applications import application_import_string
 from ..binding import check_bindable
-from ..errors import ConfigurationError
+from ..errors import ConflictingOptionsError, UnknownOptionError
 from ..gunicorn_options import gunicorn_schema, settings_without_a_command_line_option
 from ..options import OptionSchema, normalise_key
 from ..redaction import redacted
@@ -86,6 +86,7 @@ class GunicornServer(BaseServerBackend):
     """``gunicorn <WSGI_APPLICATION> <ARGS>``: gunicorn's own workers (sync, gthread, ...)."""
 
     program = "gunicorn"
+    keep_alive = ("keep-alive", 2)
     application_setting: ClassVar[str] = "WSGI_APPLICATION"
     tls_options: ClassVar[TLSOptions] = GUNICORN_TLS
 
@@ -96,7 +97,7 @@ class GunicornServer(BaseServerBackend):
     def translate_arguments(self, arguments: Mapping[str, Any]) -> TranslatedArgs:
         for key in arguments:
             if isinstance(key, str) and key in settings_without_a_command_line_option():
-                raise ConfigurationError(
+                raise UnknownOptionError(
                     ("ARGS", key),
                     "is a gunicorn setting with no command-line option",
                     "put it in a gunicorn config module and point 'config' at it, "
@@ -197,7 +198,7 @@ class GunicornUvicornServer(GunicornServer):
                 None if gunicorn_schema().lookup(name) else GUNICORN_DOES_THIS.get(name)
             )
             if advice:
-                raise ConfigurationError(
+                raise UnknownOptionError(
                     ("ARGS", str(key)),
                     "is not for GunicornUvicornServer, where gunicorn and our uvicorn worker "
                     "split the options",
@@ -226,7 +227,7 @@ class GunicornUvicornServer(GunicornServer):
 
         worker_class = load_class(str(chosen), section="gunicorn.workers")
         if not (isinstance(worker_class, type) and issubclass(worker_class, UvicornWorker)):
-            raise ConfigurationError(
+            raise ConflictingOptionsError(
                 self.translated.where("worker-class"),
                 f"{chosen!r} is not one of our uvicorn workers",
                 f"use {UVICORN_WORKER!r}, a subclass of it, or GunicornServer for gunicorn's "

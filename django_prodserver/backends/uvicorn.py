@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from ..applications import application_import_string
 from ..binding import check_bindable
-from ..errors import ConfigurationError
+from ..errors import ConflictingOptionsError, ServerEnvironmentError
 from ..options import OptionSchema
 from ..stopping import sigterm_exits_zero
 from ..translation import OptionValue
@@ -22,6 +22,7 @@ class UvicornServer(BaseServerBackend):
     """``uvicorn <ASGI_APPLICATION> <ARGS>`` in this process."""
 
     program = "uvicorn"
+    keep_alive = ("timeout-keep-alive", 5)
     application_setting: ClassVar[str] = "ASGI_APPLICATION"
     interface: ClassVar[str | None] = None
 
@@ -50,13 +51,13 @@ class UvicornServer(BaseServerBackend):
         if chosen is None:
             return
         if self.interface and chosen != self.interface:
-            raise ConfigurationError(
+            raise ConflictingOptionsError(
                 self.translated.where("interface"),
                 f"{type(self).__name__} always runs with --interface={self.interface}",
                 "remove 'interface', or use UvicornServer for an ASGI application",
             )
         if not self.interface and chosen == "wsgi":
-            raise ConfigurationError(
+            raise ConflictingOptionsError(
                 self.translated.where("interface"),
                 "UvicornServer serves ASGI_APPLICATION, which is not a WSGI application",
                 "use django_prodserver.backends.uvicorn.UvicornWSGIServer for WSGI_APPLICATION",
@@ -119,9 +120,9 @@ def uvicorn_bind(values: dict[str, OptionValue]) -> str:
     return f"{scheme}://{shown}:{values.get('port', DEFAULT_PORT)}"
 
 
-def environment_error(error: Exception) -> ConfigurationError:
+def environment_error(error: Exception) -> ServerEnvironmentError:
     message = error.format_message() if hasattr(error, "format_message") else str(error)
-    return ConfigurationError(
+    return ServerEnvironmentError(
         (),
         message.rstrip("."),
         "options ARGS leave unset are read from UVICORN_* environment variables: "

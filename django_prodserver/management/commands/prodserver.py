@@ -10,6 +10,7 @@ from django.db import connections
 
 from ...backends.base import BaseServerBackend
 from ...banner import banner
+from ...checks import validated_by_the_command
 from ...conf import process_config, production_processes
 from ...errors import ConfigurationError
 from ...processes import load_backend
@@ -40,6 +41,10 @@ class Command(BaseCommand):
             help="Print the equivalent shell command and exit without starting anything.",
         )
         parser.set_defaults(overrides=[])
+
+    def check(self, *args: Any, **kwargs: Any) -> None:
+        with validated_by_the_command():
+            super().check(*args, **kwargs)
 
     def run_from_argv(self, argv: list[str]) -> None:
         if OVERRIDES_SEPARATOR in argv:

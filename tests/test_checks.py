@@ -1,0 +1,237 @@
+"""One test per system check id: it fires, it stays quiet, and its hint says what to do."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from django.core.checks import CheckMessage, run_checks
+from django.core.checks.registry import registry
+from pytest_django.fixtures import Settings
+
+from django_prodserver.checks import check_asgi_middleware, check_configuration, check_deployment
+
+from .servers import EXAMPLE_PROJECT, free_port, process_env, run_prodserver
+
+UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
+UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
+GUNICORN_UVICORN = "django_prodserver.backends.gunicorn.GunicornUvicornServer"
+
+
+def web(args: dict[str, Any] | None = None, backend: str = UVICORN) -> dict[str, Any]:
+    return {"web": {"BACKEND": backend, "ARGS": args or {}}}
+
+
+def messages(
+    settings: Settings, processes: Any, check: Any = check_configuration
+) -> list[CheckMessage]:
+    settings.PRODUCTION_PROCESSES = processes
+    return list(check(None))
+
+
+def only(found: list[CheckMessage], check_id: str) -> CheckMessage:
+    matching = [message for message in found if message.id == check_id]
+    assert len(matching) == 1, found
+    return matching[0]
+
+
+def test_valid_configuration_has_no_errors(settings: Settings) -> None:
+    assert messages(settings, web({"port": "8000", "workers": 2})) == []
+
+
+@pytest.mark.parametrize(
+    ("processes", "check_id", "text", "hint"),
+    [
+        (
+            [UVICORN],
+            "prodserver.E001",
+            "PRODUCTION_PROCESSES: must be a dict",
+            "E.g. PRODUCTION_PROCESSES",
+        ),
+        (
+            {"web": {"BACKEND": "nowhere.Server"}},
+            "prodserver.E002",
+            "['BACKEND']: module 'nowhere' cannot be imported",
+            "Check the path",
+        ),
+        (
+            web({"prot": "8000"}),
+            "prodserver.E003",
+            "['ARGS']['prot']: uvicorn has no option --prot",
+            "Did you mean 'port'?",
+        ),
+        (
+            web({"port": "99999"}),
+            "prodserver.E004",
+            "['ARGS']['port']: 99999 is out of range",
+            "Use a port from 0 to 65535.",
+        ),
+        (
+            web({"reload": True, "workers": 2}),
+            "prodserver.E005",
+            "2 workers cannot run with reload",
+            "Remove 'reload' for production",
+        ),
+        (
+            web({"ssl-certfile": "/no/cert.pem"}),
+            "prodserver.E007",
+            "['ARGS']['ssl-certfile']: '/no/cert.pem' is not a file",
+            "Give the path of the PEM file",
+        ),
+    ],
+    ids=["E001", "E002", "E003", "E004", "E005", "E007"],
+)
+def test_configuration_errors(
+    settings: Settings, processes: Any, check_id: str, text: str, hint: str
+) -> None:
+    error = only(messages(settings, processes), check_id)
+    assert text in error.msg
+    assert error.hint is not None
+    assert error.hint.startswith(hint)
+
+
+def test_e006_application_setting(settings: Settings) -> None:
+    settings.ASGI_APPLICATION = "nowhere.asgi.application"
+    error = only(messages(settings, web()), "prodserver.E006")
+    assert error.msg.startswith(
+        "ASGI_APPLICATION: 'nowhere.asgi.application' could not be imported"
+    )
+    assert error.hint is not None
+    assert "e.g. ASGI_APPLICATION = 'mysite.asgi.application'" in error.hint
+    assert messages(settings, web(backend=UVICORN_WSGI)) == []
+
+
+def test_e008_uvicorn_environment_variable(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UVICORN_WORKERS", "many")
+    error = only(messages(settings, web()), "prodserver.E008")
+    assert "'many' is not a valid integer" in error.msg
+    assert error.hint is not None
+    assert "UVICORN_* environment variables" in error.hint
+    monkeypatch.delenv("UVICORN_WORKERS")
+    assert messages(settings, web()) == []
+
+
+def test_each_broken_process_is_reported(settings: Settings) -> None:
+    processes = {
+        **web({"port": "8000"}),
+        "other": {"BACKEND": UVICORN, "ARGS": {"port": "x"}},
+        "third": {"BACKEND": UVICORN, "ARGS": {"prot": 1}},
+    }
+    assert [message.id for message in messages(settings, processes)] == [
+        "prodserver.E004",
+        "prodserver.E003",
+    ]
+
+
+def deploy(settings: Settings, processes: Any, **overrides: Any) -> list[CheckMessage]:
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    return messages(settings, processes, check_deployment)
+
+
+def ids(found: list[CheckMessage]) -> list[str]:
+    return [message.id or "" for message in found]
+
+
+def test_w001_forwarded_allow_ips_everyone_on_tcp(settings: Settings) -> None:
+    warning = only(deploy(settings, web({"forwarded-allow-ips": "*"})), "prodserver.W001")
+    assert "any client can set X-Forwarded-For" in warning.msg
+    assert warning.hint is not None
+    assert "List your proxy's addresses" in warning.hint
+    assert "prodserver.W001" not in ids(
+        deploy(settings, web({"forwarded-allow-ips": "*", "uds": "/run/app.sock"}))
+    )
+    assert "prodserver.W001" not in ids(deploy(settings, web({"forwarded-allow-ips": "10.0.0.2"})))
+    gunicorn = web({"bind": "unix:/run/app.sock", "forwarded-allow-ips": "*"}, GUNICORN_UVICORN)
+    assert "prodserver.W001" not in ids(deploy(settings, gunicorn))
+
+
+def test_w002_reload(settings: Settings) -> None:
+    warning = only(deploy(settings, web({"reload": "True"})), "prodserver.W002")
+    assert warning.hint == "Remove 'reload' from production settings; use it for development only."
+    assert "prodserver.W002" not in ids(deploy(settings, web({"reload": "False"})))
+
+
+def test_w003_debug(settings: Settings) -> None:
+    warning = only(deploy(settings, web(), DEBUG=True), "prodserver.W003")
+    assert warning.hint == "Set DEBUG = False in the settings prodserver runs with."
+    assert "prodserver.W003" not in ids(deploy(settings, web(), DEBUG=False))
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_w004_persistent_connections_under_asgi(settings: Settings) -> None:
+    databases = {"default": {**settings.DATABASES["default"], "CONN_MAX_AGE": 60}}
+    warning = only(deploy(settings, web(), DATABASES=databases), "prodserver.W004")
+    assert "Django leaks persistent connections" in warning.msg
+    assert warning.hint is not None
+    assert warning.hint.startswith("Set CONN_MAX_AGE = 0 for ASGI")
+    assert "prodserver.W004" not in ids(
+        deploy(settings, web(backend=UVICORN_WSGI), DATABASES=databases)
+    )
+    databases["default"]["CONN_MAX_AGE"] = 0
+    assert "prodserver.W004" not in ids(deploy(settings, web(), DATABASES=databases))
+
+
+def test_w005_keep_alive_shorter_than_the_proxy(settings: Settings) -> None:
+    warning = only(deploy(settings, web({"proxy-headers": "True"})), "prodserver.W005")
+    assert "['timeout-keep-alive'] is 5s behind a proxy" in warning.msg
+    assert warning.hint == "Set 'timeout-keep-alive': '65', longer than the proxy's idle timeout."
+    long_enough = web({"proxy-headers": "True", "timeout-keep-alive": "75"})
+    assert "prodserver.W005" not in ids(deploy(settings, long_enough))
+    assert "prodserver.W005" not in ids(deploy(settings, web()))
+    gunicorn = only(
+        deploy(settings, web({"forwarded-allow-ips": "10.0.0.2"}, GUNICORN_UVICORN)),
+        "prodserver.W005",
+    )
+    assert "['keep-alive'] is 2s" in gunicorn.msg
+
+
+def test_i001_middleware_that_hops_to_a_thread_under_asgi(settings: Settings) -> None:
+    info = only(messages(settings, web(), check_asgi_middleware), "prodserver.I001")
+    assert "django.middleware.csrf.CsrfViewMiddleware" in info.msg
+    assert info.hint is not None
+    assert "about 480 requests/s per worker over ASGI" in info.hint
+    assert "UvicornWSGIServer" in info.hint
+    assert messages(settings, web(backend=UVICORN_WSGI), check_asgi_middleware) == []
+    settings.MIDDLEWARE = ["tests.middleware.NativeAsyncMiddleware"]
+    assert messages(settings, web(), check_asgi_middleware) == []
+
+
+def test_checks_are_registered_with_manage_py_check() -> None:
+    ours: list[object] = [check_configuration, check_asgi_middleware, check_deployment]
+    everything: list[object] = list(registry.get_checks(include_deployment_checks=True))
+    by_default: list[object] = list(registry.get_checks(include_deployment_checks=False))
+    assert all(check in everything for check in ours)
+    assert check_deployment not in by_default
+    assert {tag for check in ours for tag in getattr(check, "tags", ())} == {"prodserver"}
+    assert {message.id for message in run_checks(tags=["prodserver"])} == {"prodserver.I001"}
+
+
+def test_manage_py_check_reports_and_fails() -> None:
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check", "--settings=tests.process_settings"],
+        cwd=EXAMPLE_PROJECT,
+        env=process_env(web({"port": "99999"})),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 1
+    assert (
+        "(prodserver.E004) PRODUCTION_PROCESSES['web']['ARGS']['port']: 99999 is out of range"
+        in check.stderr
+    )
+
+
+def test_prodserver_is_not_blocked_by_another_broken_process() -> None:
+    processes = {
+        **web({"host": "127.0.0.1", "port": str(free_port())}),
+        "other": {"BACKEND": UVICORN, "ARGS": {"prot": 1}},
+    }
+    result = run_prodserver(processes, "web", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""

@@ -1,0 +1,65 @@
+"""Django's ASGI handler has no lifespan support: default configurations start quietly, and a
+project that adds lifespan support and sets ``lifespan: on`` gets its events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .servers import ServerFactory, free_port
+
+pytestmark = pytest.mark.server
+
+UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
+GUNICORN_UVICORN = "django_prodserver.backends.gunicorn.GunicornUvicornServer"
+
+
+def asgi_process(backend: str, port: int, **args: Any) -> dict[str, Any]:
+    where = (
+        {"bind": f"127.0.0.1:{port}"}
+        if backend == GUNICORN_UVICORN
+        else {"host": "127.0.0.1", "port": port}
+    )
+    return {"web": {"BACKEND": backend, "ARGS": {**where, **args}}}
+
+
+ASGI_CASES = {
+    "UvicornServer": (UVICORN, {}),
+    "UvicornServer-2-workers": (UVICORN, {"workers": 2}),
+    "GunicornUvicornServer": (GUNICORN_UVICORN, {"workers": 2}),
+}
+
+
+@pytest.mark.parametrize(("backend", "args"), ASGI_CASES.values(), ids=ASGI_CASES.keys())
+def test_default_configuration_starts_without_errors(
+    servers: ServerFactory, backend: str, args: dict[str, Any]
+) -> None:
+    server = servers.start(asgi_process(backend, free_port(), **args), "web")
+    server.wait_ready()
+    assert server.get("/async/").status_code == 200
+    assert server.stop() == 0
+    output = server.output()
+    assert "Traceback" not in output
+    assert "ERROR" not in output
+
+
+@pytest.mark.parametrize(("backend", "args"), ASGI_CASES.values(), ids=ASGI_CASES.keys())
+def test_lifespan_on_delivers_startup_and_shutdown(
+    servers: ServerFactory, tmp_path: Path, backend: str, args: dict[str, Any]
+) -> None:
+    events = tmp_path / "events"
+    server = servers.start(
+        asgi_process(backend, free_port(), lifespan="on", **args),
+        "web",
+        overrides={"ASGI_APPLICATION": "tests.lifespan_asgi.application"},
+        env={"LIFESPAN_EVENTS": str(events)},
+    )
+    server.wait_ready()
+    assert server.get("/async/").status_code == 200
+    assert server.stop() == 0
+    recorded = events.read_text().split()
+    workers = max(1, int(args.get("workers", 1)))
+    assert recorded.count("startup") == workers
+    assert recorded.count("shutdown") == workers
