@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .servers import ServerFactory, free_port
+from .servers import ServerFactory, free_port, wait_for
 
 pytestmark = pytest.mark.server
 
@@ -58,8 +58,13 @@ def test_lifespan_on_delivers_startup_and_shutdown(
     )
     server.wait_ready()
     assert server.get("/async/").status_code == 200
+    workers = max(1, int(args.get("workers", 1)))
+
+    def every_worker_started() -> bool:
+        return events.exists() and events.read_text().split().count("startup") == workers
+
+    wait_for(every_worker_started, 20, f"{workers} lifespan start-ups")
     assert server.stop() == 0
     recorded = events.read_text().split()
-    workers = max(1, int(args.get("workers", 1)))
     assert recorded.count("startup") == workers
     assert recorded.count("shutdown") == workers
