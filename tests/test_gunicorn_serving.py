@@ -20,6 +20,7 @@ from websockets.sync.client import connect
 
 from .conftest import ENCRYPTED_KEY_PASSWORD
 from .gunicorn_helpers import CONTROL_SOCKET_OFF, GUNICORN, TEST_APP, gunicorn_process
+from .logging_settings import DISABLING_LOGGING
 from .servers import (
     EXAMPLE_PROJECT,
     ServerFactory,
@@ -247,16 +248,6 @@ def test_seed_worker_subclass_logs_with_its_own_config(servers: ServerFactory) -
         output,
         re.M,
     )
-
-
-DISABLING_LOGGING = {
-    "LOGGING": {
-        "version": 1,
-        "disable_existing_loggers": True,
-        "handlers": {"console": {"class": "logging.StreamHandler"}},
-        "loggers": {"django": {"handlers": ["console"], "level": "INFO"}},
-    }
-}
 
 
 @pytest.mark.parametrize("preload", [False, True], ids=["per-worker", "preload"])

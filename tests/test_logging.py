@@ -9,18 +9,11 @@ from typing import Any
 
 import pytest
 
+from .logging_settings import DISABLING_LOGGING
 from .servers import ServerFactory, free_port
 
 pytestmark = pytest.mark.server
 
-DISABLING_LOGGING = {
-    "LOGGING": {
-        "version": 1,
-        "disable_existing_loggers": True,
-        "handlers": {"console": {"class": "logging.StreamHandler"}},
-        "loggers": {"django": {"handlers": ["console"], "level": "INFO"}},
-    }
-}
 
 UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
 UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
