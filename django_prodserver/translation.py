@@ -33,6 +33,11 @@ class TranslatedArgs:
     argv: list[str] = field(default_factory=list)
     values: dict[str, OptionValue] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+    argv_by_key: dict[str, list[str]] = field(default_factory=dict)
+
+    def argv_for(self, keys: list[str]) -> list[str]:
+        """The arguments those ARGS keys became, in ARGS order."""
+        return [argument for key in keys for argument in self.argv_by_key.get(key, [])]
 
     def where(self, option_name: str) -> tuple[str, ...]:
         """The ARGS path of the key that set ``option_name``."""
@@ -75,6 +80,7 @@ def translate(args: Mapping[str, Any], schema: OptionSchema | None) -> Translate
                 "keep only one of the two keys",
             )
         result.keys[option.name] = key
+        before = len(result.argv)
         try:
             if option.takes_value:
                 _add_value_option(result, option, value)
@@ -82,6 +88,7 @@ def translate(args: Mapping[str, Any], schema: OptionSchema | None) -> Translate
                 _add_flag(result, option, value, lookup.negated, key)
         except InvalidValue as invalid:
             raise InvalidValueError(where, invalid.problem, invalid.fix) from invalid
+        result.argv_by_key[key] = result.argv[before:]
     return result
 
 

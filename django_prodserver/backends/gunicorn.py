@@ -205,12 +205,10 @@ class GunicornUvicornServer(GunicornServer):
                     advice,
                 )
         translated = super().translate_arguments(arguments)
-        on_uvicorn = {k: v for k, v in arguments.items() if not gunicorn_schema().lookup(k)}
-        self.uvicorn_args = translate(on_uvicorn, uvicorn_only_schema()).argv
-        gunicorn_side = translate(
-            {k: v for k, v in arguments.items() if k not in on_uvicorn}, gunicorn_schema()
-        )
-        translated.argv = gunicorn_side.argv
+        keys = [str(key) for key in arguments]
+        on_gunicorn = [key for key in keys if gunicorn_schema().lookup(key)]
+        self.uvicorn_args = translated.argv_for([key for key in keys if key not in on_gunicorn])
+        translated.argv = translated.argv_for(on_gunicorn)
         return translated
 
     def validate(self) -> None:
