@@ -9,10 +9,12 @@ from functools import cache
 
 from .click_schema import schema_from_click
 from .errors import BackendError, ConflictingOptionsError
-from .options import InvalidValue, OptionSchema, Validator
+from .listeners import parse_mode
+from .options import InvalidValue, OptionSchema, ServerOption, Validator
 from .tls import TLSOptions, check_tls
 from .translation import TranslatedArgs
 
+UDS_MODE = "uds-mode"
 INSTALL_HINT = "pip install 'django-prodserver[uvicorn]'"
 UVICORN_TLS = TLSOptions(
     certfile="ssl-certfile",
@@ -44,6 +46,36 @@ def uvicorn_schema() -> OptionSchema:
             "ws": implementation_check("ws", config.WS_PROTOCOLS),
         }
     )
+
+
+def check_uds_mode(value: str) -> None:
+    try:
+        parse_mode(value)
+    except ValueError:
+        raise InvalidValue(
+            f"{value!r} is not a file mode",
+            "give octal permissions as a string, e.g. '660' (owner and group) or '0o600'",
+        ) from None
+
+
+#: Options prodserver adds to uvicorn's own, for what uvicorn cannot be told.
+PRODSERVER_UVICORN_OPTIONS = OptionSchema(
+    "prodserver",
+    [
+        ServerOption(
+            UDS_MODE,
+            takes_value=True,
+            validate=check_uds_mode,
+            help="File mode of the 'uds' socket, e.g. 660 so that only the owner and the "
+            "group (nginx's) can connect; uvicorn's own default is 666.",
+        )
+    ],
+)
+
+
+@cache
+def uvicorn_schema_with_our_options() -> OptionSchema:
+    return uvicorn_schema().merged_with(PRODSERVER_UVICORN_OPTIONS, "uvicorn")
 
 
 def check_port(value: str) -> None:

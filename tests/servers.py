@@ -157,6 +157,7 @@ class ServerFactory:
         cwd: Path | None = None,
         wrapper: list[str] | None = None,
         extra_arguments: list[str] | None = None,
+        pass_fds: tuple[int, ...] = (),
     ) -> ServerProcess:
         if port is None:
             port = _single_port(processes)
@@ -170,6 +171,7 @@ class ServerFactory:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                pass_fds=pass_fds,
             )
         shown_host = f"[{host}]" if ":" in host else host
         server = ServerProcess(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -119,6 +120,32 @@ BAD_INPUTS: dict[str, tuple[Any, dict[str, Any], list[str], str]] = {
         [],
         "PRODUCTION_PROCESSES['web']['ARGS']['workers']: 2 workers cannot run with reload",
     ),
+    "uds-mode without uds": (
+        web({"uds-mode": "660"}),
+        {},
+        [],
+        "PRODUCTION_PROCESSES['web']['ARGS']['uds-mode']: sets the mode of the 'uds' socket "
+        "file, and no 'uds' is set",
+    ),
+    "uds-mode not a mode": (
+        web({"uds": "/tmp/prodserver-test.sock", "uds-mode": "rw-rw----"}),
+        {},
+        [],
+        "PRODUCTION_PROCESSES['web']['ARGS']['uds-mode']: 'rw-rw----' is not a file mode",
+    ),
+    "uds in a missing directory": (
+        web({"uds": "/nonexistent-prodserver/web.sock"}),
+        {},
+        [],
+        "PRODUCTION_PROCESSES['web']['ARGS']['uds']: the directory /nonexistent-prodserver "
+        "does not exist",
+    ),
+    "fd not open": (
+        web({"fd": "97"}),
+        {},
+        [],
+        "PRODUCTION_PROCESSES['web']['ARGS']['fd']: file descriptor 97 is not an open socket",
+    ),
 }
 
 
@@ -227,4 +254,33 @@ def test_skip_checks_is_honoured() -> None:
     result = run_prodserver(web({"port": "99999"}), "--skip-checks", overrides=BROKEN_CHECK)
     assert_one_line_error(
         result.stderr, result.returncode, "PRODUCTION_PROCESSES['web']['ARGS']['port']: 99999"
+    )
+
+
+def test_uds_mode_under_gunicorn_points_to_umask() -> None:
+    result = run_prodserver(
+        web(
+            {"bind": f"127.0.0.1:{free_port()}", "uds-mode": "660"},
+            backend="django_prodserver.backends.gunicorn.GunicornServer",
+        )
+    )
+    assert_one_line_error(
+        result.stderr,
+        result.returncode,
+        "PRODUCTION_PROCESSES['web']['ARGS']['uds-mode']: is an option of the uvicorn backends; "
+        "use 'umask'",
+    )
+
+
+def test_uds_another_server_listens_on(tmp_path: Path) -> None:
+    path = tmp_path / "web.sock"
+    with closing(socket.socket(socket.AF_UNIX)) as listener:
+        listener.bind(str(path))
+        listener.listen()
+        result = run_prodserver(web({"uds": str(path)}))
+    assert_one_line_error(
+        result.stderr,
+        result.returncode,
+        f"PRODUCTION_PROCESSES['web']['ARGS']['uds']: another server is already listening on "
+        f"{path}",
     )

@@ -21,7 +21,7 @@ from ..options import OptionSchema, normalise_key
 from ..redaction import redacted
 from ..tls import TLSOptions, check_tls
 from ..translation import TranslatedArgs, translate
-from ..uvicorn_options import implementation, uvicorn_schema
+from ..uvicorn_options import UDS_MODE, implementation, uvicorn_schema
 from ..worker_options import ENVIRONMENT_VARIABLE as UVICORN_ARGS_VARIABLE
 from ..worker_options import encode
 from .base import BaseServerBackend, ServerDescription
@@ -70,6 +70,12 @@ FOR_GUNICORNS_OWN_WORKERS: dict[str, str] = {
     "threads": "our uvicorn worker runs one event loop per process; remove it",
 }
 
+#: prodserver's uvicorn-side option whose job gunicorn's own setting does.
+UDS_MODE_ADVICE = (
+    "use 'umask', e.g. 'umask': '0o007' for a socket only the owner and group can use "
+    "(gunicorn creates it with mode 0o777 minus the umask)"
+)
+
 GUNICORN_TLS = TLSOptions(
     certfile="certfile", keyfile="keyfile", ca_certs="ca-certs", ciphers="ciphers", password=None
 )
@@ -96,6 +102,10 @@ class GunicornServer(BaseServerBackend):
 
     def translate_arguments(self, arguments: Mapping[str, Any]) -> TranslatedArgs:
         for key in arguments:
+            if isinstance(key, str) and normalise_key(key) == UDS_MODE:
+                raise UnknownOptionError(
+                    ("ARGS", key), "is an option of the uvicorn backends", UDS_MODE_ADVICE
+                )
             if isinstance(key, str) and key in settings_without_a_command_line_option():
                 raise UnknownOptionError(
                     ("ARGS", key),

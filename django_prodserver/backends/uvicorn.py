@@ -3,19 +3,38 @@
 from __future__ import annotations
 
 import os
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..applications import application_import_string
 from ..binding import check_bindable
 from ..errors import ConflictingOptionsError, ServerEnvironmentError
+from ..listeners import (
+    bind_unix_socket,
+    check_listening_fd,
+    check_unix_socket_path,
+    parse_mode,
+    socket_from_fd,
+    systemd_socket_count,
+    take_systemd_sockets,
+)
 from ..options import OptionSchema
 from ..stopping import sigterm_exits_zero
-from ..translation import OptionValue
-from ..uvicorn_options import check_uvicorn_combination, implementation, uvicorn_schema
+from ..translation import OptionValue, TranslatedArgs
+from ..uvicorn_options import (
+    UDS_MODE,
+    check_uvicorn_combination,
+    implementation,
+    uvicorn_schema_with_our_options,
+)
 from .base import BaseServerBackend, ServerDescription
+
+if TYPE_CHECKING:
+    from ..uvicorn_runner import Listeners
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+DEFAULT_BACKLOG = 2048
 
 
 class UvicornServer(BaseServerBackend):
@@ -28,11 +47,30 @@ class UvicornServer(BaseServerBackend):
 
     @classmethod
     def option_schema(cls) -> OptionSchema:
-        return uvicorn_schema()
+        return uvicorn_schema_with_our_options()
+
+    def translate_arguments(self, arguments: Mapping[str, Any]) -> TranslatedArgs:
+        schema = self.option_schema()
+        arguments = {
+            key: oct(value)
+            if isinstance(value, int) and not isinstance(value, bool) and _is_uds_mode(schema, key)
+            else value
+            for key, value in arguments.items()
+        }
+        translated = super().translate_arguments(arguments)
+        keys = [str(key) for key in arguments]
+        translated.argv = translated.argv_for([k for k in keys if not _is_uds_mode(schema, k)])
+        return translated
 
     def validate(self) -> None:
         self._check_interface()
         check_uvicorn_combination(self.translated)
+        if UDS_MODE in self.translated.values and not self.translated.values.get("uds"):
+            raise ConflictingOptionsError(
+                self.translated.where(UDS_MODE),
+                "sets the mode of the 'uds' socket file, and no 'uds' is set",
+                "add 'uds': '/run/<service>/web.sock', or remove 'uds-mode'",
+            )
         self.application = application_import_string(self.application_setting)
         self._check_whole_command_line()
 
@@ -65,7 +103,13 @@ class UvicornServer(BaseServerBackend):
 
     def preflight(self) -> None:
         values = self.translated.values
-        if values.get("uds") or values.get("fd"):
+        if systemd_socket_count():
+            return
+        if values.get("fd") is not None:
+            check_listening_fd(int(str(values["fd"])), self.translated.where("fd"))
+            return
+        if values.get("uds"):
+            check_unix_socket_path(str(values["uds"]))
             return
         check_bindable(
             str(values.get("host", DEFAULT_HOST)),
@@ -79,8 +123,14 @@ class UvicornServer(BaseServerBackend):
             workers = "1 (reloading)"
         else:
             workers = str(values.get("workers") or os.environ.get("WEB_CONCURRENCY") or 1)
+        inherited = systemd_socket_count()
+        binds = (
+            [f"{inherited} socket(s) passed by systemd (LISTEN_FDS)"]
+            if inherited
+            else [uvicorn_bind(values)]
+        )
         return ServerDescription(
-            binds=[uvicorn_bind(values)],
+            binds=binds,
             workers=workers,
             worker_class="uvicorn processes",
             loop=implementation("loop", str(values.get("loop", "auto"))),
@@ -95,11 +145,34 @@ class UvicornServer(BaseServerBackend):
         import click
         from uvicorn.main import main as uvicorn_command
 
-        with sigterm_exits_zero():
+        from ..uvicorn_runner import running_uvicorn_with
+
+        with sigterm_exits_zero(), running_uvicorn_with(self.listeners()):
             try:
                 uvicorn_command.main(args=list(args), prog_name="uvicorn", standalone_mode=False)
             except click.ClickException as error:
                 raise environment_error(error) from error
+
+    def listeners(self) -> Listeners | None:
+        """The sockets prodserver opens for uvicorn; None when uvicorn binds its own."""
+        values = self.translated.values
+        from ..uvicorn_runner import Listeners
+
+        inherited = take_systemd_sockets()
+        if inherited:
+            return Listeners(inherited, from_systemd=True)
+        if values.get("fd") is not None:
+            return Listeners([socket_from_fd(int(str(values["fd"])))])
+        if values.get("uds") and UDS_MODE in values:
+            backlog = int(str(values.get("backlog", DEFAULT_BACKLOG)))
+            mode = parse_mode(str(values[UDS_MODE]))
+            return Listeners([bind_unix_socket(str(values["uds"]), mode, backlog)])
+        return None
+
+
+def _is_uds_mode(schema: OptionSchema, key: str) -> bool:
+    lookup = schema.lookup(key)
+    return lookup is not None and lookup.option.name == UDS_MODE
 
 
 class UvicornWSGIServer(UvicornServer):
@@ -112,7 +185,8 @@ class UvicornWSGIServer(UvicornServer):
 def uvicorn_bind(values: dict[str, OptionValue]) -> str:
     scheme = "https" if values.get("ssl-certfile") else "http"
     if values.get("uds"):
-        return f"unix:{values['uds']}"
+        mode = f" (mode {values[UDS_MODE]})" if UDS_MODE in values else ""
+        return f"unix:{values['uds']}{mode}"
     if values.get("fd"):
         return f"fd://{values['fd']}"
     host = str(values.get("host", DEFAULT_HOST))

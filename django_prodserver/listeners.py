@@ -1,0 +1,139 @@
+"""Listening sockets prodserver hands to uvicorn itself: those systemd passes
+(``LISTEN_FDS``), an inherited ``fd`` of any family, and UNIX sockets with a chosen mode.
+
+uvicorn opens every file descriptor as ``AF_UNIX``, so a TCP socket passed with ``--fd``
+reports garbage client addresses; a socket built from the descriptor itself does not.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import stat
+from collections.abc import MutableMapping
+
+from .errors import ConfigurationError, ConflictingOptionsError
+
+SD_LISTEN_FDS_START = 3
+SYSTEMD_VARIABLES = ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
+
+
+def systemd_socket_count(environ: MutableMapping[str, str] = os.environ) -> int:
+    """How many sockets systemd passed to this very process (0 when none, or when the
+    variables were meant for another process, as ``sd_listen_fds`` decides)."""
+    try:
+        listen_pid = int(environ.get("LISTEN_PID", "0"))
+        count = int(environ.get("LISTEN_FDS", "0"))
+    except ValueError:
+        return 0
+    return count if listen_pid == os.getpid() and count > 0 else 0
+
+
+def take_systemd_sockets(environ: MutableMapping[str, str] = os.environ) -> list[socket.socket]:
+    """The sockets systemd passed, with the variables removed so that no worker process
+    mistakes them for its own."""
+    count = systemd_socket_count(environ)
+    for variable in SYSTEMD_VARIABLES:
+        environ.pop(variable, None)
+    return [socket_from_fd(fd) for fd in range(SD_LISTEN_FDS_START, SD_LISTEN_FDS_START + count)]
+
+
+def socket_from_fd(fd: int) -> socket.socket:
+    """The listening socket open on ``fd``, with its real family (TCP, TCP6 or UNIX)."""
+    sock = socket.socket(fileno=fd)
+    sock.setblocking(False)
+    return sock
+
+
+def check_listening_fd(fd: int, where: tuple[str, ...]) -> None:
+    try:
+        sock = socket.socket(fileno=os.dup(fd))
+    except OSError as error:
+        raise ConfigurationError(
+            where,
+            f"file descriptor {fd} is not an open socket ({error.strerror})",
+            "start prodserver from the process manager that opens the socket "
+            "(supervisor's fcgi-program, circus with use_sockets) or bind with host/port",
+        ) from error
+    with sock:
+        listening = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+        kind = sock.type
+    if kind != socket.SOCK_STREAM or not listening:
+        raise ConfigurationError(
+            where,
+            f"file descriptor {fd} is not a listening stream socket",
+            "pass the socket the process manager bound and listens on",
+        )
+
+
+def parse_mode(text: str) -> int:
+    """``660``, ``0660`` and ``0o660`` are all octal; raises ValueError for anything else."""
+    digits = text.strip().lower().removeprefix("0o")
+    if not digits or len(digits) > 4 or any(digit not in "01234567" for digit in digits):
+        raise ValueError(text)
+    return int(digits, 8)
+
+
+def bind_unix_socket(path: str, mode: int, backlog: int) -> socket.socket:
+    """Bind ``path`` so that it is never reachable with looser permissions than ``mode``.
+
+    A socket file left behind by a server that died is replaced; one a live server
+    still listens on is an error, as uvicorn would find out only after start-up."""
+    _remove_stale_socket(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    previous_umask = os.umask(0o777)
+    try:
+        sock.bind(path)
+    except OSError as error:
+        sock.close()
+        raise ConfigurationError(
+            ("ARGS", "uds"),
+            f"{path} cannot be bound ({error.strerror})",
+            "use a path in a directory this user can write, such as /run/<service>/",
+        ) from error
+    finally:
+        os.umask(previous_umask)
+    os.chmod(path, mode)
+    sock.listen(backlog)
+    sock.setblocking(False)
+    return sock
+
+
+def check_unix_socket_path(path: str) -> None:
+    """Before start: the directory exists and is writable, and no live server owns ``path``."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory) or not os.access(directory, os.W_OK | os.X_OK):
+        raise ConfigurationError(
+            ("ARGS", "uds"),
+            f"the directory {directory} does not exist or this user cannot write to it",
+            "create it for this user (systemd: RuntimeDirectory=), or choose another path",
+        )
+    _remove_stale_socket(path, remove=False)
+
+
+def _remove_stale_socket(path: str, remove: bool = True) -> None:
+    try:
+        existing = os.stat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(existing.st_mode):
+        raise ConflictingOptionsError(
+            ("ARGS", "uds"),
+            f"{path} exists and is not a socket",
+            "choose a path of its own for the socket",
+        )
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(path)
+        except OSError as error:
+            if error.errno in (errno.ECONNREFUSED, errno.ENOENT):
+                if remove:
+                    os.unlink(path)
+                return
+            raise
+    raise ConflictingOptionsError(
+        ("ARGS", "uds"),
+        f"another server is already listening on {path}",
+        "stop it, or give this process a socket path of its own",
+    )

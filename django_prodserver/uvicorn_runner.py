@@ -1,0 +1,110 @@
+"""What ``uvicorn.run()`` does once uvicorn's command line is parsed, plus what a service
+manager needs: sockets prodserver opened itself, and ``READY=1`` once they accept.
+
+uvicorn's own command parses the arguments (and its ``UVICORN_*`` variables) and calls
+``uvicorn.main.run``; :func:`running_uvicorn_with` points that call here for the run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from uvicorn import Config, Server
+from uvicorn.supervisors import ChangeReload, Multiprocess
+
+from .readiness import notify_ready
+
+STARTUP_FAILURE = 3
+
+
+class NotifyingServer(Server):
+    """uvicorn's server, telling the service manager once it has started."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            notify_ready(f"uvicorn serving in process {os.getpid()}")
+
+
+class NotifyingMultiprocess(Multiprocess):
+    """uvicorn's worker supervisor, telling the service manager once the workers are
+    started on the already-listening socket (as gunicorn's arbiter does)."""
+
+    def init_processes(self) -> None:
+        super().init_processes()
+        notify_ready(f"uvicorn supervising {self.config.workers} workers")
+
+
+@dataclass(frozen=True)
+class Listeners:
+    """Sockets prodserver opened for uvicorn. ``from_systemd`` ones take the place of
+    host, port and uds, as they do under gunicorn."""
+
+    sockets: list[socket.socket]
+    from_systemd: bool = False
+
+
+def run(
+    app: str, *, listeners: Listeners | None, app_dir: str | None = None, **kwargs: Any
+) -> None:
+    if app_dir is not None:
+        sys.path.insert(0, app_dir)
+    config = Config(app, **kwargs)
+    if listeners and listeners.from_systemd:
+        config.uds = None
+        config.fd = listeners.sockets[0].fileno()
+    sockets = listeners.sockets if listeners else None
+    server = NotifyingServer(config=config)
+    try:
+        if config.should_reload:
+            sockets = sockets or [listening(config)]
+            notify_ready("uvicorn reloader started")
+            ChangeReload(config, target=server.run, sockets=sockets).run()
+        elif config.workers > 1:
+            sockets = sockets or [listening(config)]
+            supervisor(config, server, sockets).run()
+        else:
+            server.run(sockets=sockets)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if config.uds and os.path.exists(config.uds):
+            os.remove(config.uds)
+    if not server.started and not config.should_reload and config.workers == 1:
+        sys.exit(STARTUP_FAILURE)
+
+
+def listening(config: Config) -> socket.socket:
+    """uvicorn's socket for its workers, listening already, so that a connection made
+    while they start waits in the backlog instead of being refused (as under gunicorn)."""
+    sock = config.bind_socket()
+    sock.listen(config.backlog)
+    return sock
+
+
+def supervisor(config: Config, server: Server, sockets: list[socket.socket]) -> Multiprocess:
+    # uvicorn 0.30 to 0.3x take the worker target; later versions build their own.
+    if "target" in inspect.signature(Multiprocess).parameters:
+        return NotifyingMultiprocess(config, target=server.run, sockets=sockets)  # type: ignore[call-arg]
+    return NotifyingMultiprocess(config, sockets=sockets)
+
+
+@contextmanager
+def running_uvicorn_with(listeners: Listeners | None) -> Iterator[None]:
+    # The module, not the ``uvicorn.main`` command the package exports under that name.
+    main_module: Any = importlib.import_module("uvicorn.main")
+    original = main_module.run
+    main_module.run = partial(run, listeners=listeners)
+    try:
+        yield
+    finally:
+        main_module.run = original

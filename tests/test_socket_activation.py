@@ -1,0 +1,280 @@
+"""Sockets opened by a service manager: systemd socket activation (``LISTEN_FDS``), an
+inherited ``fd`` as supervisor and circus pass it, ``Type=notify`` readiness, and ``uds``
+with a file mode."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from .servers import ServerFactory, free_port, wait_for
+
+UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
+UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
+GUNICORN_UVICORN = "django_prodserver.backends.gunicorn.GunicornUvicornServer"
+GUNICORN = "django_prodserver.backends.gunicorn.GunicornServer"
+CLIENT_ADDRESS = "127.0.0.5"
+ACTIVATOR = [sys.executable, "-m", "tests.socket_activator"]
+
+pytestmark = pytest.mark.server
+
+BACKENDS = [
+    pytest.param(UVICORN, {}, id="uvicorn"),
+    pytest.param(UVICORN, {"workers": "2"}, id="uvicorn-2-workers"),
+    pytest.param(UVICORN_WSGI, {}, id="uvicorn-wsgi"),
+    pytest.param(GUNICORN_UVICORN, {"workers": "2"}, id="gunicorn-uvicorn"),
+    pytest.param(GUNICORN, {}, id="gunicorn"),
+]
+
+
+class NotifyListener:
+    """The datagram socket a ``Type=notify`` service manager listens on."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.setblocking(False)
+        self.messages: list[dict[str, str]] = []
+
+    def received(self) -> list[dict[str, str]]:
+        while True:
+            try:
+                datagram = self.sock.recv(4096)
+            except BlockingIOError:
+                return self.messages
+            fields = (line.split("=", 1) for line in datagram.decode().splitlines())
+            self.messages.append({key: value for key, value in fields})
+
+    def wait_ready(self, timeout: float = 30) -> dict[str, str]:
+        def ready() -> bool:
+            return any(message.get("READY") == "1" for message in self.received())
+
+        wait_for(ready, timeout, "READY=1 on NOTIFY_SOCKET")
+        return next(message for message in self.messages if message.get("READY") == "1")
+
+
+@pytest.fixture
+def notify_listener(tmp_path: Path) -> Iterator[NotifyListener]:
+    listener = NotifyListener(tmp_path / "notify")
+    yield listener
+    listener.sock.close()
+
+
+def listening_tcp_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", free_port()))
+    sock.listen(128)
+    return sock
+
+
+def listening_unix_socket(path: Path) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(str(path))
+    sock.listen(128)
+    return sock
+
+
+def request_info_over_tcp(port: int) -> dict[str, Any]:
+    """GET /request-info/ from CLIENT_ADDRESS, an address no server would make up."""
+    transport = httpx.HTTPTransport(local_address=CLIENT_ADDRESS)
+    with httpx.Client(transport=transport, timeout=10) as client:
+        response = client.get(f"http://127.0.0.1:{port}/request-info/")
+    assert response.status_code == 200, response.text
+    info: dict[str, Any] = response.json()
+    return info
+
+
+def request_info_over_unix(path: Path) -> dict[str, Any]:
+    transport = httpx.HTTPTransport(uds=str(path))
+    with httpx.Client(transport=transport, timeout=10) as client:
+        response = client.get("http://localhost/request-info/")
+    assert response.status_code == 200, response.text
+    info: dict[str, Any] = response.json()
+    return info
+
+
+def start_activated(
+    servers: ServerFactory,
+    listener: socket.socket,
+    backend: str,
+    args: dict[str, Any],
+    notify: NotifyListener,
+) -> Any:
+    processes = {"web": {"BACKEND": backend, "ARGS": args}}
+    return servers.start(
+        processes,
+        "web",
+        port=0,
+        wrapper=[*ACTIVATOR, str(listener.fileno())],
+        pass_fds=(listener.fileno(),),
+        env={"NOTIFY_SOCKET": str(notify.path)},
+    )
+
+
+@pytest.mark.parametrize(("backend", "args"), BACKENDS)
+def test_systemd_tcp_socket_with_no_configuration(
+    servers: ServerFactory,
+    notify_listener: NotifyListener,
+    backend: str,
+    args: dict[str, Any],
+) -> None:
+    with listening_tcp_socket() as listener:
+        port = listener.getsockname()[1]
+        server = start_activated(servers, listener, backend, args, notify_listener)
+    notify_listener.wait_ready()
+    info = request_info_over_tcp(port)
+    assert info["client"] == CLIENT_ADDRESS
+    assert server.stop() == 0, server.output()
+
+
+@pytest.mark.parametrize(("backend", "args"), BACKENDS)
+def test_systemd_unix_socket(
+    servers: ServerFactory,
+    notify_listener: NotifyListener,
+    tmp_path: Path,
+    backend: str,
+    args: dict[str, Any],
+) -> None:
+    path = tmp_path / "web.sock"
+    with listening_unix_socket(path) as listener:
+        server = start_activated(servers, listener, backend, args, notify_listener)
+    notify_listener.wait_ready()
+    assert request_info_over_unix(path)["scheme"] == "http"
+    assert server.stop() == 0, server.output()
+    assert path.exists(), "the socket belongs to systemd and must outlive the service"
+
+
+def test_systemd_sockets_take_the_place_of_host_and_port(
+    servers: ServerFactory, notify_listener: NotifyListener
+) -> None:
+    configured_port = free_port()
+    with listening_tcp_socket() as listener:
+        port = listener.getsockname()[1]
+        server = start_activated(
+            servers,
+            listener,
+            UVICORN,
+            {"host": "127.0.0.1", "port": configured_port},
+            notify_listener,
+        )
+    notify_listener.wait_ready()
+    assert request_info_over_tcp(port)["client"] == CLIENT_ADDRESS
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{configured_port}/health/", timeout=2)
+    assert "LISTEN_FDS" in server.output()
+    assert server.stop() == 0
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_fd_option_with_a_tcp_socket_reports_the_real_client(
+    servers: ServerFactory, workers: str
+) -> None:
+    """supervisor's fcgi-program and circus hand a bound TCP socket over by number."""
+    with listening_tcp_socket() as listener:
+        port = listener.getsockname()[1]
+        fd = listener.fileno()
+        server = servers.start(
+            {"web": {"BACKEND": UVICORN, "ARGS": {"fd": fd, "workers": workers}}},
+            "web",
+            port=port,
+            pass_fds=(fd,),
+        )
+    server.wait_ready()
+    assert request_info_over_tcp(port)["client"] == CLIENT_ADDRESS
+    assert server.stop() == 0
+
+
+def test_gunicorn_fd_bind_with_a_tcp_socket_reports_the_real_client(
+    servers: ServerFactory,
+) -> None:
+    with listening_tcp_socket() as listener:
+        port = listener.getsockname()[1]
+        fd = listener.fileno()
+        server = servers.start(
+            {"web": {"BACKEND": GUNICORN_UVICORN, "ARGS": {"bind": f"fd://{fd}"}}},
+            "web",
+            port=port,
+            pass_fds=(fd,),
+        )
+    server.wait_ready()
+    assert request_info_over_tcp(port)["client"] == CLIENT_ADDRESS
+    assert server.stop() == 0
+
+
+@pytest.mark.parametrize(("backend", "args"), BACKENDS)
+def test_type_notify_readiness_once_connections_are_accepted(
+    servers: ServerFactory,
+    notify_listener: NotifyListener,
+    backend: str,
+    args: dict[str, Any],
+) -> None:
+    port = free_port()
+    bind = (
+        {"bind": f"127.0.0.1:{port}"}
+        if backend.startswith("django_prodserver.backends.gunicorn")
+        else {"host": "127.0.0.1", "port": port}
+    )
+    server = servers.start(
+        {"web": {"BACKEND": backend, "ARGS": {**bind, **args}}},
+        "web",
+        port=port,
+        env={"NOTIFY_SOCKET": str(notify_listener.path)},
+    )
+    notify_listener.wait_ready()
+    # Ready means a request made now succeeds, without retrying.
+    assert server.get("/health/", timeout=20).status_code == 200
+    assert server.stop() == 0
+
+
+@pytest.mark.parametrize("mode", ["660", "600"])
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_uds_mode_sets_the_socket_file_mode(
+    servers: ServerFactory, tmp_path: Path, mode: str, workers: str
+) -> None:
+    path = tmp_path / "web.sock"
+    path.touch()
+    path.unlink()
+    server = servers.start(
+        {
+            "web": {
+                "BACKEND": UVICORN,
+                "ARGS": {"uds": str(path), "uds-mode": mode, "workers": workers},
+            }
+        },
+        "web",
+        port=0,
+    )
+    wait_for(path.exists, 30, "the socket file")
+    assert stat.S_IMODE(os.stat(path).st_mode) == int(mode, 8)
+    wait_for(lambda: _answers(path), 30, "the server to answer on its socket")
+    assert server.stop() == 0
+    assert not path.exists()
+
+
+def test_uds_replaces_a_stale_socket_file(servers: ServerFactory, tmp_path: Path) -> None:
+    path = tmp_path / "web.sock"
+    listening_unix_socket(path).close()  # a server that died without removing its socket
+    server = servers.start(
+        {"web": {"BACKEND": UVICORN, "ARGS": {"uds": str(path), "uds-mode": "600"}}},
+        "web",
+        port=0,
+    )
+    wait_for(lambda: _answers(path), 30, "the server to answer on its socket")
+    assert server.stop() == 0
+
+
+def _answers(path: Path) -> bool:
+    try:
+        return bool(request_info_over_unix(path)["scheme"] == "http")
+    except httpx.TransportError:
+        return False
