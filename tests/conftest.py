@@ -8,6 +8,7 @@ import pytest
 import trustme
 from cryptography.hazmat.primitives import serialization
 
+from .notify import NotifyListener
 from .servers import EXAMPLE_PROJECT, ServerFactory, server_factory
 
 ENCRYPTED_KEY_PASSWORD = "correct horse"
@@ -64,3 +65,10 @@ def encrypted_key(tls_files: dict[str, Path], tmp_path: Path) -> Path:
         )
     )
     return path
+
+
+@pytest.fixture
+def notify_listener(tmp_path: Path) -> Iterator[NotifyListener]:
+    listener = NotifyListener(tmp_path / "notify")
+    yield listener
+    listener.sock.close()

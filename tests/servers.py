@@ -191,7 +191,14 @@ class ServerFactory:
         )
 
     def start_command(
-        self, command: list[str], port: int, cwd: Path, env: Mapping[str, str]
+        self,
+        command: list[str],
+        port: int,
+        cwd: Path,
+        env: Mapping[str, str],
+        *,
+        group: str | None = None,
+        base_url: str | None = None,
     ) -> ServerProcess:
         """Any server command, with DJANGO_SETTINGS_MODULE left for it to choose."""
         environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
@@ -205,8 +212,9 @@ class ServerFactory:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                group=group,
             )
-        server = ServerProcess(process, log_path, f"http://127.0.0.1:{port}")
+        server = ServerProcess(process, log_path, base_url or f"http://127.0.0.1:{port}")
         self.started.append(server)
         return server
 

@@ -8,13 +8,13 @@ import os
 import socket
 import stat
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from .notify import NotifyListener
 from .servers import ServerFactory, free_port, wait_for
 
 UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
@@ -33,40 +33,6 @@ BACKENDS = [
     pytest.param(GUNICORN_UVICORN, {"workers": "2"}, id="gunicorn-uvicorn"),
     pytest.param(GUNICORN, {}, id="gunicorn"),
 ]
-
-
-class NotifyListener:
-    """The datagram socket a ``Type=notify`` service manager listens on."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(str(path))
-        self.sock.setblocking(False)
-        self.messages: list[dict[str, str]] = []
-
-    def received(self) -> list[dict[str, str]]:
-        while True:
-            try:
-                datagram = self.sock.recv(4096)
-            except BlockingIOError:
-                return self.messages
-            fields = (line.split("=", 1) for line in datagram.decode().splitlines())
-            self.messages.append({key: value for key, value in fields})
-
-    def wait_ready(self, timeout: float = 30) -> dict[str, str]:
-        def ready() -> bool:
-            return any(message.get("READY") == "1" for message in self.received())
-
-        wait_for(ready, timeout, "READY=1 on NOTIFY_SOCKET")
-        return next(message for message in self.messages if message.get("READY") == "1")
-
-
-@pytest.fixture
-def notify_listener(tmp_path: Path) -> Iterator[NotifyListener]:
-    listener = NotifyListener(tmp_path / "notify")
-    yield listener
-    listener.sock.close()
 
 
 def listening_tcp_socket() -> socket.socket:

@@ -50,18 +50,36 @@ DATABASES = {
 }
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
 
-# $PORT, as set by Heroku-style platforms; 8000 otherwise.
+# $HOST and $PORT, as set by container images and Heroku-style platforms.
+HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
+# Behind nginx: the socket nginx proxies to (systemd's socket unit passes it instead).
+SOCKET_PATH = os.environ.get("PRODSERVER_SOCKET", "/run/prodserver/web.sock")
+# Seconds in-flight requests get after SIGTERM; Kubernetes' terminationGracePeriodSeconds
+# and systemd's TimeoutStopSec leave room for it (example_project/deploy/).
+GRACEFUL_TIMEOUT = 20
 
 PRODUCTION_PROCESSES = {
     "web": {
         "BACKEND": "django_prodserver.backends.uvicorn.UvicornServer",
-        "ARGS": {"host": "127.0.0.1", "port": PORT},
+        "ARGS": {"host": HOST, "port": PORT, "timeout-graceful-shutdown": GRACEFUL_TIMEOUT},
+    },
+    "web-behind-nginx": {
+        "BACKEND": "django_prodserver.backends.uvicorn.UvicornServer",
+        "ARGS": {
+            "uds": SOCKET_PATH,
+            # Only the owner and nginx's group may connect, which is what makes it safe
+            # to trust the proxy headers of every peer on this socket.
+            "uds-mode": "660",
+            "forwarded-allow-ips": "*",
+            "workers": os.environ.get("WEB_CONCURRENCY", "2"),
+            "timeout-graceful-shutdown": GRACEFUL_TIMEOUT,
+        },
     },
     "web-wsgi": {
         "BACKEND": "django_prodserver.backends.uvicorn.UvicornWSGIServer",

@@ -10,4 +10,5 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("request-info/", views.request_info, name="request-info"),
     path("hello/", views.hello, name="hello"),
+    path("upload/", views.upload, name="upload"),
 ]

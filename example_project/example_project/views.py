@@ -1,8 +1,11 @@
 import asyncio
+import hashlib
 import os
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 
 def sync_view(request: HttpRequest) -> JsonResponse:
@@ -35,3 +38,15 @@ def request_info(request: HttpRequest) -> JsonResponse:
 
 def hello(request: HttpRequest) -> HttpResponse:
     return HttpResponse("hello", content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def upload(request: HttpRequest) -> JsonResponse:
+    """The size and SHA-256 of the request body, so a client can check it arrived intact."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := request.read(64 * 1024):
+        digest.update(chunk)
+        size += len(chunk)
+    return JsonResponse({"size": size, "sha256": digest.hexdigest()})
