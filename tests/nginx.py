@@ -34,19 +34,27 @@ def find_nginx() -> Nginx | str:
     if not shutil.which("apt-get") or not shutil.which("dpkg"):
         return "nginx is not installed and this is not a Debian-based system (apt-get, dpkg)"
     download = Path(tempfile.mkdtemp(prefix="nginx-deb-"))
-    fetched = subprocess.run(
-        ["apt-get", "download", *DEBIAN_PACKAGES],
-        cwd=download,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    fetched = _apt_get_download(download)
+    if fetched.returncode != 0 and os.geteuid() == 0:
+        # A fresh machine may have no package lists yet.
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=600)
+        fetched = _apt_get_download(download)
     if fetched.returncode != 0:
         return f"Debian's nginx package could not be downloaded: {fetched.stderr.strip()}"
     for package in download.glob("*.deb"):
         subprocess.run(["dpkg", "-x", str(package), str(UNPACKED)], check=True, timeout=120)
     shutil.rmtree(download, ignore_errors=True)
     return unpacked
+
+
+def _apt_get_download(directory: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["apt-get", "download", *DEBIAN_PACKAGES],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 class NginxProcess:

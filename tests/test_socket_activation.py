@@ -101,6 +101,7 @@ def test_systemd_tcp_socket_with_no_configuration(
     info = request_info_over_tcp(port)
     assert info["client"] == CLIENT_ADDRESS
     assert server.stop() == 0, server.output()
+    assert "1 socket(s) passed by systemd (LISTEN_FDS)" in server.output()
 
 
 @pytest.mark.parametrize(("backend", "args"), BACKENDS)

@@ -17,6 +17,7 @@ from ..applications import application_import_string
 from ..binding import check_bindable
 from ..errors import ConflictingOptionsError, UnknownOptionError
 from ..gunicorn_options import gunicorn_schema, settings_without_a_command_line_option
+from ..listeners import systemd_socket_count
 from ..options import OptionSchema, normalise_key
 from ..redaction import redacted
 from ..tls import TLSOptions, check_tls
@@ -154,8 +155,11 @@ class GunicornServer(BaseServerBackend):
         values = self.translated.values
         binds = values.get("bind") or [DEFAULT_BIND]
         scheme = "https" if values.get("certfile") else "http"
+        inherited = systemd_socket_count()
         return ServerDescription(
-            binds=[
+            binds=[f"{inherited} socket(s) passed by systemd (LISTEN_FDS)"]
+            if inherited
+            else [
                 bind if bind.startswith(("unix:", "fd://")) else f"{scheme}://{bind}"
                 for bind in (binds if isinstance(binds, list) else [str(binds)])
             ],
