@@ -6,3 +6,4 @@ import os
 from example_project.settings import *  # noqa: F403
 
 PRODUCTION_PROCESSES = json.loads(os.environ["PRODSERVER_BENCH_PROCESSES"])
+ROOT_URLCONF = "bench_urls"

@@ -4,11 +4,14 @@ stopped by PID, and wrk's throughput."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -16,10 +19,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
+EXAMPLE_PROJECT = REPO_ROOT / "example_project"
+RESULTS_DIR = BENCH_DIR / "results"
+POLL_INTERVAL = 0.005
 READY_TIMEOUT = 30.0
 CPU_COUNT = os.cpu_count() or 1
 
@@ -73,10 +80,10 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode} before serving {url}")
         try:
-            with urllib.request.urlopen(url, timeout=1) as reply:
+            with urllib.request.urlopen(url, timeout=READY_TIMEOUT) as reply:
                 if reply.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset, or timed out
             time.sleep(0.01)
     raise RuntimeError(f"{url} did not answer within {READY_TIMEOUT}s")
 
@@ -98,13 +105,7 @@ def running(
         wait_until_serving(url, process)
         yield process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop(process)
 
 
 def wrk_requests_per_second(
@@ -125,3 +126,122 @@ def wrk_requests_per_second(
     if re.search(r"Non-2xx or 3xx responses: \d+", output):
         raise RuntimeError(f"the server answered errors under load:\n{output}")
     return float(match.group(1))
+
+
+def project_env(processes: Mapping[str, object]) -> dict[str, str]:
+    """The example project, with these PRODUCTION_PROCESSES (bench_settings.py)."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "bench_settings",
+        "PRODSERVER_BENCH_PROCESSES": json.dumps(processes),
+        "PYTHONPATH": os.pathsep.join([str(BENCH_DIR), str(EXAMPLE_PROJECT)]),
+        "DJANGO_DATABASE_PATH": ":memory:",
+        # The programs `--dry-run` prints (uvicorn, gunicorn) are this interpreter's.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+    }
+
+
+def prodserver_command(name: str) -> list[str]:
+    return [sys.executable, "manage.py", "prodserver", name]
+
+
+def by_hand_command(name: str, env: Mapping[str, str]) -> list[str]:
+    """The shell command ``prodserver NAME --dry-run`` prints: the same server by hand."""
+    printed = subprocess.run(
+        [*prodserver_command(name), "--dry-run"],
+        cwd=EXAMPLE_PROJECT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return shlex.split(printed)
+
+
+@dataclass(frozen=True)
+class Launched:
+    pid: int
+    startup_seconds: float
+
+
+@contextmanager
+def launched(
+    command: list[str], url: str, env: Mapping[str, str], cwd: Path = EXAMPLE_PROJECT
+) -> Iterator[Launched]:
+    """Start a server, wait for its first 200 from ``url``, and stop it (by PID) after."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        pinned(command),
+        cwd=cwd,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield Launched(process.pid, _first_200(process, url, started))
+    finally:
+        stop(process)
+
+
+def _first_200(process: subprocess.Popen[bytes], url: str, started: float) -> float:
+    while time.perf_counter() - started < READY_TIMEOUT:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+        remaining = READY_TIMEOUT - (time.perf_counter() - started)
+        try:
+            # A connection may wait in the listen backlog until a worker takes it.
+            with urllib.request.urlopen(url, timeout=max(remaining, 0.1)) as reply:
+                if reply.status == 200:
+                    return time.perf_counter() - started
+        except OSError:  # refused, reset, or timed out
+            time.sleep(POLL_INTERVAL)
+    raise RuntimeError(f"{process.args!r} did not answer {url} within {READY_TIMEOUT}s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def medians(results: Mapping[str, list[float]]) -> dict[str, float]:
+    return {name: statistics.median(values) for name, values in results.items() if values}
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """The median of per-round ratios (each round measures both sides back to back, so
+    drift in the machine's speed cancels out), and their range."""
+
+    median: float
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        return f"{self.median:.3f} ({self.low:.2f} to {self.high:.2f})"
+
+
+def paired_ratio(ours: list[float], theirs: list[float]) -> Ratio:
+    ratios = [mine / other for mine, other in zip(ours, theirs, strict=True)]
+    return Ratio(statistics.median(ratios), min(ratios), max(ratios))
+
+
+def save_results(name: str, data: Mapping[str, object]) -> Path:
+    """bench/results/NAME.json, with the machine it was measured on; then the chart."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    machine = {
+        "cpus": CPU_COUNT,
+        "python": sys.version.split()[0],
+        "platform": os.uname().release,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    path.write_text(json.dumps({"machine": machine, **data}, indent=2) + "\n")
+    from chart import write_chart
+
+    print(f"results: {path.relative_to(REPO_ROOT)}; chart: {write_chart().relative_to(REPO_ROOT)}")
+    return path

@@ -11,6 +11,7 @@ brings up workers that import the project's current code, as with ``gunicorn`` b
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -23,6 +24,8 @@ from gunicorn.app.wsgiapp import WSGIApplication
 from django_prodserver.server_loggers import reenable_server_loggers
 
 CONTEXT_VARIABLE = "PRODSERVER_GUNICORN_CONTEXT"
+#: "0" keeps the preloaded application's objects in the garbage collector's reach.
+GC_FREEZE_VARIABLE = "PRODSERVER_GC_FREEZE"
 
 
 class ProdserverGunicorn(WSGIApplication):
@@ -49,6 +52,11 @@ class ProdserverGunicorn(WSGIApplication):
     def load(self) -> Any:
         application = super().load()
         reenable_server_loggers()
+        if self.cfg.preload_app and os.environ.get(GC_FREEZE_VARIABLE) != "0":
+            # With preload this runs once, in the master, before the workers fork. Frozen
+            # objects are left out of the workers' collections, which would otherwise write
+            # to every page they live on and unshare it (copy-on-write).
+            gc.freeze()
         return application
 
 

@@ -12,12 +12,13 @@ import logging
 import time
 
 from uvicorn.config import Config
-from uvicorn.server import Server
+
+from .draining import DrainingServer
 
 logger = logging.getLogger("uvicorn.error")
 
 
-class RecyclingServer(Server):
+class RecyclingServer(DrainingServer):
     def __init__(self, config: Config, max_requests: int | None) -> None:
         super().__init__(config)
         self.max_requests = max_requests
@@ -33,14 +34,7 @@ class RecyclingServer(Server):
                 "Maximum request limit of %d reached: no new connections, recycling.",
                 self.max_requests,
             )
-            for listener in self.servers:
-                listener.close()
+            self.stop_accepting()
             self.draining_since = time.monotonic()
         waited = time.monotonic() - self.draining_since
-        return not self._connections_awaiting_a_request() or waited > self.config.timeout_keep_alive
-
-    def _connections_awaiting_a_request(self) -> bool:
-        return any(
-            getattr(connection, "cycle", None) is None
-            for connection in self.server_state.connections
-        )
+        return not self.connections_awaiting_a_request() or waited > self.config.timeout_keep_alive

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 import os
 import socket
 import sys
@@ -21,13 +22,17 @@ from typing import Any
 from uvicorn import Config, Server
 from uvicorn.supervisors import ChangeReload, Multiprocess
 
+from .draining import DrainingServer
 from .readiness import notify_ready
+
+logger = logging.getLogger("uvicorn.error")
 
 STARTUP_FAILURE = 3
 
 
-class NotifyingServer(Server):
-    """uvicorn's server, telling the service manager once it has started."""
+class NotifyingServer(DrainingServer):
+    """uvicorn's server, telling the service manager once it has started, and losing no
+    accepted request when it stops (``draining.py``)."""
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -37,11 +42,27 @@ class NotifyingServer(Server):
 
 class NotifyingMultiprocess(Multiprocess):
     """uvicorn's worker supervisor, telling the service manager once the workers are
-    started on the already-listening socket (as gunicorn's arbiter does)."""
+    started on the already-listening socket (as gunicorn's arbiter does), and stopping
+    with uvicorn's start-up failure status when a worker cannot start (its application
+    or lifespan start-up fails), instead of restarting it forever."""
+
+    startup_failed = False
 
     def init_processes(self) -> None:
         super().init_processes()
         notify_ready(f"uvicorn supervising {self.config.workers} workers")
+
+    def keep_subprocess_alive(self) -> None:
+        failed = [worker for worker in self.processes if worker.process.exitcode == STARTUP_FAILURE]
+        if failed and not self.should_exit.is_set():
+            logger.error(
+                "Child process [%s] failed to start, stopping the parent process.",
+                failed[0].process.pid,
+            )
+            self.startup_failed = True
+            self.should_exit.set()
+            return
+        super().keep_subprocess_alive()
 
 
 @dataclass(frozen=True)
@@ -71,7 +92,10 @@ def run(
             ChangeReload(config, target=server.run, sockets=sockets).run()
         elif config.workers > 1:
             sockets = sockets or [listening(config)]
-            supervisor(config, server, sockets).run()
+            workers = supervisor(config, server, sockets)
+            workers.run()
+            if workers.startup_failed:
+                sys.exit(STARTUP_FAILURE)
         else:
             server.run(sockets=sockets)
     except KeyboardInterrupt:
@@ -91,7 +115,9 @@ def listening(config: Config) -> socket.socket:
     return sock
 
 
-def supervisor(config: Config, server: Server, sockets: list[socket.socket]) -> Multiprocess:
+def supervisor(
+    config: Config, server: Server, sockets: list[socket.socket]
+) -> NotifyingMultiprocess:
     # uvicorn 0.30 to 0.3x take the worker target; later versions build their own.
     if "target" in inspect.signature(Multiprocess).parameters:
         return NotifyingMultiprocess(config, target=server.run, sockets=sockets)  # type: ignore[call-arg]

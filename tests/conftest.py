@@ -8,6 +8,7 @@ import pytest
 import trustme
 from cryptography.hazmat.primitives import serialization
 
+from .figures import FIGURES
 from .notify import NotifyListener
 from .servers import EXAMPLE_PROJECT, ServerFactory, server_factory
 
@@ -72,3 +73,10 @@ def notify_listener(tmp_path: Path) -> Iterator[NotifyListener]:
     listener = NotifyListener(tmp_path / "notify")
     yield listener
     listener.sock.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if FIGURES:
+        terminalreporter.section("reliability figures")
+        for what, figure in FIGURES:
+            terminalreporter.write_line(f"{what}: {figure}")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import signal
 import ssl
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -264,70 +262,6 @@ def test_logs_survive_django_logging_that_disables_existing_loggers(
     assert '"GET /async/ HTTP/1.1" 200' in output
     assert "Application startup complete." in output
     assert "Shutting down: Master" in output
-
-
-def test_lifespan_startup_failure_stops_the_arbiter(servers: ServerFactory) -> None:
-    overrides = {"ASGI_APPLICATION": "tests.asgi_apps.failing_startup"}
-    server = servers.start(
-        gunicorn_process({"lifespan": "on", "workers": 2}), "web", overrides=overrides
-    )
-    started = time.monotonic()
-    returncode = server.process.wait(15)
-    assert returncode != 0
-    assert time.monotonic() - started < 5 + 3, "the arbiter should give up, not restart forever"
-    output = server.output()
-    assert "Worker failed to boot" in output
-    assert output.count("Booting worker with pid") <= 2
-
-
-def test_blocked_event_loop_gets_the_worker_replaced(servers: ServerFactory) -> None:
-    timeout = 2
-    server = start_test_app(servers, {"timeout": timeout, "graceful-timeout": 1})
-    first_worker = server.get("/scope").json()["pid"]
-    threading.Thread(
-        target=lambda: _ignore_errors(server.url("/block?seconds=60")), daemon=True
-    ).start()
-    blocked_at = time.monotonic()
-
-    def replaced() -> bool:
-        try:
-            return bool(server.get("/scope", timeout=0.5).json()["pid"] != first_worker)
-        except httpx.HTTPError:
-            return False
-
-    wait_for(replaced, timeout + 2 + 3, "a new worker to replace the blocked one")
-    replaced_after = time.monotonic() - blocked_at
-    print(f"blocked worker replaced after {replaced_after:.2f}s (timeout {timeout}s)")
-    assert replaced_after <= timeout + 2, f"replaced after {replaced_after:.1f}s"
-    assert "WORKER TIMEOUT" in server.output()
-    assert server.stop() == 0
-
-
-def _ignore_errors(url: str) -> None:
-    with contextlib.suppress(httpx.HTTPError):
-        httpx.get(url, timeout=65)
-
-
-def test_max_requests_recycles_workers_without_failed_requests(servers: ServerFactory) -> None:
-    server = start_test_app(servers, {"workers": 2, "max-requests": 20, "max-requests-jitter": 5})
-    pids: set[int] = set()
-    failures: list[str] = []
-
-    def load() -> None:
-        for _ in range(100):
-            try:
-                pids.add(server.get("/scope", headers={"Connection": "close"}).json()["pid"])
-            except httpx.HTTPError as error:
-                failures.append(repr(error))
-
-    threads = [threading.Thread(target=load) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    assert len(pids) >= 10, "400 requests at most 25 per worker: workers must have recycled"
-    assert server.stop() == 0
 
 
 READ_ONLY_MOUNT = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" && exec "$@"'

@@ -180,18 +180,6 @@ def in_flight(
     return threads, results
 
 
-def test_term_lets_in_flight_requests_finish(servers: ServerFactory) -> None:
-    server = servers.start(
-        gunicorn_process({"workers": 2, "graceful-timeout": 10}), "web", overrides=TEST_APP
-    )
-    server.wait_ready("/")
-    threads, results = in_flight(server, 5, 2)
-    assert server.stop(signal.SIGTERM, timeout=15) == 0
-    for thread in threads:
-        thread.join()
-    assert results == [200] * 5
-
-
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGQUIT], ids=["INT", "QUIT"])
 def test_int_and_quit_stop_fast(servers: ServerFactory, sig: int) -> None:
     server = servers.start(

@@ -11,4 +11,5 @@ urlpatterns = [
     path("request-info/", views.request_info, name="request-info"),
     path("hello/", views.hello, name="hello"),
     path("upload/", views.upload, name="upload"),
+    path("slow/", views.slow, name="slow"),
 ]

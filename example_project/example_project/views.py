@@ -50,3 +50,11 @@ def upload(request: HttpRequest) -> JsonResponse:
         digest.update(chunk)
         size += len(chunk)
     return JsonResponse({"size": size, "sha256": digest.hexdigest()})
+
+
+async def slow(request: HttpRequest) -> JsonResponse:
+    """Answers after ``?seconds=`` (at most 30): a request to be in flight when the server
+    is told to stop or restart."""
+    seconds = min(float(request.GET.get("seconds", "1")), 30.0)
+    await asyncio.sleep(seconds)
+    return JsonResponse({"slept": seconds, "pid": os.getpid()})

@@ -1,0 +1,316 @@
+"""Reliability under load, on real servers running the example project: reloads, stops,
+killed and hung workers, recycling, and a failing start-up. Every test records its figure,
+printed at the end of the run (and copied into docs/performance.md).
+
+    python -m pytest -m reliability
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from contextlib import suppress
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import httpx
+import pytest
+
+from .figures import record
+from .servers import (
+    ServerFactory,
+    ServerProcess,
+    children_of,
+    established_connections,
+    free_port,
+    wait_for,
+)
+
+UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
+UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
+GUNICORN_UVICORN = "django_prodserver.backends.gunicorn.GunicornUvicornServer"
+GUNICORN = "django_prodserver.backends.gunicorn.GunicornServer"
+LOAD_SECONDS_LIMIT = 120
+LOAD_REQUESTS_LIMIT = 50_000
+
+pytestmark = [pytest.mark.server, pytest.mark.server_matrix, pytest.mark.reliability]
+
+
+#: No access log (gunicorn's WSGI workers log none by default), gthread for plain gunicorn.
+QUIET: dict[str, dict[str, Any]] = {
+    UVICORN: {"no-access-log": True},
+    UVICORN_WSGI: {"no-access-log": True},
+    GUNICORN_UVICORN: {"no-access-log": True},
+    GUNICORN: {"worker-class": "gthread", "threads": 8},
+}
+
+
+def process(backend: str, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    port = free_port()
+    bind = (
+        {"bind": f"127.0.0.1:{port}"}
+        if backend in (GUNICORN_UVICORN, GUNICORN)
+        else {"host": "127.0.0.1", "port": port}
+    )
+    return {"web": {"BACKEND": backend, "ARGS": {**bind, **QUIET[backend], **args}}}, port
+
+
+def started(servers: ServerFactory, backend: str, args: dict[str, Any]) -> ServerProcess:
+    processes, port = process(backend, args)
+    server = servers.start(processes, "web", port=port, env={"DJANGO_DATABASE_PATH": ":memory:"})
+    server.wait_ready()
+    return server
+
+
+@dataclass
+class Load:
+    """GET /request-info/ from ``threads`` clients until stopped or a limit is reached,
+    remembering which worker answered each client last."""
+
+    server: ServerProcess
+    threads: int = 4
+    keep_alive: bool = False
+    succeeded: int = 0
+    failures: list[str] = field(default_factory=list)
+    last_worker: dict[int, int] = field(default_factory=dict)
+    seen_workers: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.deadline = time.monotonic() + LOAD_SECONDS_LIMIT
+        self.workers = [
+            threading.Thread(target=self.run, args=(index,)) for index in range(self.threads)
+        ]
+
+    def __enter__(self) -> Load:
+        for worker in self.workers:
+            worker.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stopping.set()
+        for worker in self.workers:
+            worker.join(60)
+
+    def run(self, index: int) -> None:
+        headers = {} if self.keep_alive else {"Connection": "close"}
+        with httpx.Client(timeout=30, headers=headers) as client:
+            while not self.stopping.is_set() and time.monotonic() < self.deadline:
+                if self.succeeded + len(self.failures) >= LOAD_REQUESTS_LIMIT:
+                    return
+                try:
+                    response = client.get(self.server.url("/request-info/"))
+                    response.raise_for_status()
+                    pid = response.json()["pid"]
+                except httpx.HTTPError as error:
+                    with self.lock:
+                        self.failures.append(f"{type(error).__name__}: {error}")
+                    continue
+                with self.lock:
+                    self.succeeded += 1
+                    self.last_worker[index] = pid
+                    self.seen_workers.add(pid)
+
+    def wait_for_more(self, count: int) -> None:
+        target = self.succeeded + count
+        wait_for(lambda: self.succeeded >= target, 30, f"{count} more requests")
+
+
+def workers_of(server: ServerProcess) -> set[int]:
+    return children_of(server.pid)
+
+
+def all_replaced(server: ServerProcess, before: set[int], count: int) -> bool:
+    now = workers_of(server)
+    return len(now) == count and not now & before
+
+
+@pytest.mark.parametrize("backend", [GUNICORN_UVICORN, GUNICORN])
+def test_hup_five_times_under_load(servers: ServerFactory, backend: str) -> None:
+    server = started(servers, backend, {"workers": 2, "graceful-timeout": 10})
+    with Load(server) as load:
+        load.wait_for_more(100)
+        for _ in range(5):
+            before = workers_of(server)
+            os.kill(server.pid, signal.SIGHUP)
+            wait_for(partial(all_replaced, server, before, 2), 20, "every worker replaced")
+            load.wait_for_more(100)
+    record(
+        f"HUP x5 under load, {backend.rsplit('.', 1)[1]} (2 workers)",
+        f"{load.succeeded} requests, {len(load.failures)} failed",
+    )
+    assert load.failures == []
+    assert server.stop() == 0
+
+
+TERM_CASES = {
+    "UvicornServer": (UVICORN, {"timeout-graceful-shutdown": 15}),
+    "UvicornServer 2 workers": (UVICORN, {"workers": 2, "timeout-graceful-shutdown": 15}),
+    "UvicornWSGIServer": (UVICORN_WSGI, {"timeout-graceful-shutdown": 15}),
+    "GunicornUvicornServer": (GUNICORN_UVICORN, {"workers": 2, "graceful-timeout": 15}),
+    "GunicornServer": (GUNICORN, {"workers": 2, "threads": 12, "graceful-timeout": 15}),
+}
+
+
+@pytest.mark.parametrize(("backend", "args"), TERM_CASES.values(), ids=TERM_CASES.keys())
+def test_term_with_twenty_two_second_requests_in_flight(
+    servers: ServerFactory, backend: str, args: dict[str, Any]
+) -> None:
+    server = started(servers, backend, args)
+    results: list[int | str] = []
+
+    def request() -> None:
+        try:
+            response = httpx.get(server.url("/slow/?seconds=2"), timeout=30)
+            results.append(response.status_code)
+        except httpx.HTTPError as error:
+            results.append(type(error).__name__)
+
+    clients = [threading.Thread(target=request) for _ in range(20)]
+    for client in clients:
+        client.start()
+    port = int(server.base_url.rsplit(":", 1)[1])
+    wait_for(lambda: established_connections(port) >= 20, 10, "20 requests in flight")
+    stopping = time.monotonic()
+    returncode = server.stop(signal.SIGTERM, timeout=30)
+    stopped_after = time.monotonic() - stopping
+    for client in clients:
+        client.join(30)
+    completed = results.count(200)
+    record(
+        f"TERM with 20 in-flight 2 s requests, {_case_name(backend, args)}",
+        f"{completed}/20 completed, exit {returncode}, stopped after {stopped_after:.1f} s",
+    )
+    assert results == [200] * 20
+    assert returncode == 0
+
+
+KILL_CASES = {
+    "GunicornUvicornServer": (GUNICORN_UVICORN, {"workers": 4}),
+    "UvicornServer": (UVICORN, {"workers": 4}),
+}
+
+
+@pytest.mark.parametrize(("backend", "args"), KILL_CASES.values(), ids=KILL_CASES.keys())
+def test_kill_9_of_one_worker_under_load(
+    servers: ServerFactory, backend: str, args: dict[str, Any]
+) -> None:
+    server = started(servers, backend, args)
+    with Load(server, threads=8, keep_alive=True) as load:
+        load.wait_for_more(200)
+        before = workers_of(server)
+        victim = next(iter(set(load.last_worker.values()) & before))
+        exposed = sum(1 for pid in load.last_worker.values() if pid == victim)
+        os.kill(victim, signal.SIGKILL)
+        killed_at = time.monotonic()
+        wait_for(
+            lambda: bool(workers_of(server) - before) and victim not in workers_of(server),
+            10,
+            "a replacement worker",
+        )
+        replaced_after = time.monotonic() - killed_at
+        load.wait_for_more(200)
+    record(
+        f"kill -9 of one of 4 workers under load, {backend.rsplit('.', 1)[1]}",
+        f"replaced after {replaced_after:.2f} s; {len(load.failures)} failed of "
+        f"{load.succeeded + len(load.failures)} (its clients: {exposed})",
+    )
+    assert replaced_after <= 2
+    assert len(load.failures) <= exposed, load.failures
+    assert server.stop() == 0
+
+
+def test_blocked_event_loop_gets_the_worker_replaced(servers: ServerFactory) -> None:
+    timeout = 2
+    processes, port = process(GUNICORN_UVICORN, {"timeout": timeout, "graceful-timeout": 1})
+    server = servers.start(
+        processes, "web", port=port, overrides={"ASGI_APPLICATION": "tests.asgi_apps.application"}
+    )
+    server.wait_ready("/")
+    first_worker = server.get("/scope").json()["pid"]
+    threading.Thread(
+        target=_request_ignoring_errors, args=(server, "/block?seconds=60"), daemon=True
+    ).start()
+    blocked_at = time.monotonic()
+
+    def replaced() -> bool:
+        try:
+            return bool(server.get("/scope", timeout=0.5).json()["pid"] != first_worker)
+        except httpx.HTTPError:
+            return False
+
+    wait_for(replaced, timeout + 5, "a new worker to replace the blocked one")
+    replaced_after = time.monotonic() - blocked_at
+    record(
+        "event loop blocked, GunicornUvicornServer (timeout 2 s)",
+        f"replaced after {replaced_after:.2f} s",
+    )
+    assert replaced_after <= timeout + 2
+    assert "WORKER TIMEOUT" in server.output()
+    assert server.stop() == 0
+
+
+def _request_ignoring_errors(server: ServerProcess, path: str) -> None:
+    with suppress(httpx.HTTPError):
+        server.get(path, timeout=65)
+
+
+@pytest.mark.parametrize("backend", [GUNICORN_UVICORN, GUNICORN])
+def test_max_requests_with_jitter_recycles_without_failed_requests(
+    servers: ServerFactory, backend: str
+) -> None:
+    server = started(
+        servers, backend, {"workers": 2, "max-requests": 50, "max-requests-jitter": 20}
+    )
+    with Load(server, threads=6) as load:
+        wait_for(lambda: load.succeeded >= 1500, 60, "1500 requests")
+    workers = len(load.seen_workers)
+    record(
+        f"max-requests 50 + jitter 20 under load, {backend.rsplit('.', 1)[1]} (2 workers)",
+        f"{load.succeeded} requests served by {workers} successive workers, "
+        f"{len(load.failures)} failed",
+    )
+    assert load.failures == []
+    assert workers >= 10, "at most 70 requests per worker: workers must have recycled"
+    assert server.stop() == 0
+
+
+LIFESPAN_CASES = {
+    "UvicornServer": (UVICORN, {"lifespan": "on"}),
+    "UvicornServer 2 workers": (UVICORN, {"lifespan": "on", "workers": 2}),
+    "GunicornUvicornServer": (GUNICORN_UVICORN, {"lifespan": "on", "workers": 2}),
+}
+
+
+@pytest.mark.parametrize(("backend", "args"), LIFESPAN_CASES.values(), ids=LIFESPAN_CASES.keys())
+def test_lifespan_startup_failure_exits_without_a_restart_loop(
+    servers: ServerFactory, backend: str, args: dict[str, Any]
+) -> None:
+    processes, port = process(backend, args)
+    server = servers.start(
+        processes,
+        "web",
+        port=port,
+        overrides={"ASGI_APPLICATION": "tests.asgi_apps.failing_startup"},
+    )
+    launched = time.monotonic()
+    returncode = server.process.wait(30)
+    exited_after = time.monotonic() - launched
+    output = server.output()
+    starts = output.count("Waiting for application startup.")
+    record(
+        f"lifespan start-up failure, {_case_name(backend, args)}",
+        f"exit {returncode} after {exited_after:.1f} s, {starts} start-up attempt(s)",
+    )
+    assert returncode != 0
+    assert exited_after < 5
+    assert starts <= int(args.get("workers", 1)), output
+
+
+def _case_name(backend: str, args: dict[str, Any]) -> str:
+    workers = args.get("workers")
+    return backend.rsplit(".", 1)[1] + (f" ({workers} workers)" if workers else "")
