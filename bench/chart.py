@@ -72,11 +72,13 @@ def launcher_panel(axis: Any, data: dict[str, Any]) -> None:
 
 
 def worker_panel(axis: Any, data: dict[str, Any]) -> None:
-    rates = data["requests_per_second"]
-    labels = [f"{app}: {server}" for app, servers in rates.items() for server in servers]
-    values = [value for servers in rates.values() for value in servers.values()]
-    bars(axis, labels, values, "requests/s (1 worker)")
-    axis.set_title("gunicorn workers and standalone uvicorn")
+    ratios = data["ratios"]
+    labels = [f"{app}: ours ÷ {peer}" for app, peers in ratios.items() for peer in peers]
+    values = [value for peers in ratios.values() for value in peers.values()]
+    bars(axis, labels, values, "requests/s ratio (1 worker)")
+    axis.axvline(1.0, color="#cc3311", linestyle="--", label="parity")
+    axis.legend(loc="lower right")
+    axis.set_title("Our gunicorn worker against its peers")
 
 
 def memory_panel(axis: Any, data: dict[str, Any]) -> None:

@@ -15,11 +15,13 @@ from typing import Any
 
 from tooling import (
     by_hand_command,
+    cpu_seconds,
     ensure_wrk,
     free_port,
     launched,
     medians,
     paired_ratio,
+    process_tree,
     prodserver_command,
     project_env,
     save_results,
@@ -74,6 +76,7 @@ def main() -> None:
         print(f"{backend:>22} {launcher:>10}: {' '.join(command)}")
 
     startups: dict[str, list[float]] = {f"{b}/{lc}": [] for b, lc in commands}
+    cpu_per_request: dict[str, list[float]] = {f"{b}/{lc}": [] for b, lc in commands}
     throughput: dict[str, list[float]] = {f"{b}/{lc}": [] for b, lc in commands}
     for round_number in range(1, max(options.rounds, options.startups) + 1):
         order = list(commands)
@@ -84,12 +87,17 @@ def main() -> None:
                 startups[key].append(server.startup_seconds)
                 if round_number <= options.rounds:
                     wrk_requests_per_second(wrk, hello, WARM_UP_SECONDS, options.connections)
-                    throughput[key].append(
-                        wrk_requests_per_second(wrk, hello, options.seconds, options.connections)
+                    tree = process_tree(server.pid)
+                    cpu_before = cpu_seconds(tree)
+                    served = wrk_requests_per_second(
+                        wrk, hello, options.seconds, options.connections
                     )
+                    cpu_used = cpu_seconds(tree) - cpu_before
+                    throughput[key].append(served)
+                    cpu_per_request[key].append(cpu_used / (served * options.seconds) * 1e6)
         print(f"round {round_number} done")
 
-    startup, rate = medians(startups), medians(throughput)
+    startup, rate, cpu = medians(startups), medians(throughput), medians(cpu_per_request)
     print(
         f"\n{options.workers} worker(s); throughput: GET /hello/ (Django view), "
         f"{options.rounds} rounds of {options.seconds}s, wrk -c{options.connections}; "
@@ -97,15 +105,18 @@ def main() -> None:
     )
     print(
         "| backend | req/s prodserver | req/s by hand | ratio, per-round range (>= 0.98) "
+        "| server CPU µs/request, prodserver : by hand "
         "| start-up prodserver | start-up by hand | difference (<= 50 ms) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     summary = {}
     for backend in BACKENDS:
         ours, theirs = f"{backend}/prodserver", f"{backend}/by hand"
         ratio = paired_ratio(throughput[ours], throughput[theirs])
         difference = (startup[ours] - startup[theirs]) * 1000
+        cpu_ratio = paired_ratio(cpu_per_request[ours], cpu_per_request[theirs])
         summary[backend] = {
+            "cpu_per_request_ratio": cpu_ratio.median,
             "throughput_ratio": ratio.median,
             "throughput_ratio_range": [ratio.low, ratio.high],
             "startup_difference_ms": difference,
@@ -113,6 +124,7 @@ def main() -> None:
         print(
             f"| {backend} | {rate[ours]:.0f} | {rate[theirs]:.0f} | {ratio} "
             f"{'met' if ratio.median >= THROUGHPUT_TARGET else 'MISSED'} "
+            f"| {cpu[ours]:.0f} : {cpu[theirs]:.0f} (ratio {cpu_ratio}) "
             f"| {startup[ours] * 1000:.0f} ms | {startup[theirs] * 1000:.0f} ms "
             f"| {difference:+.0f} ms ({'met' if difference <= STARTUP_TARGET_MS else 'MISSED'}) |"
         )
@@ -122,6 +134,7 @@ def main() -> None:
             "workers": options.workers,
             "requests_per_second": rate,
             "startup_seconds": startup,
+            "cpu_microseconds_per_request": cpu,
             "summary": summary,
         },
     )

@@ -24,6 +24,7 @@ from tooling import (
     free_port,
     launched,
     medians,
+    process_tree,
     prodserver_command,
     project_env,
     save_results,
@@ -52,23 +53,6 @@ def configurations(port: int, workers: int) -> dict[str, tuple[dict[str, Any], d
             {"PRODSERVER_GC_FREEZE": "0"},
         ),
     }
-
-
-def process_tree(root: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree, frontier = [root], [root]
-    while frontier:
-        children = [pid for pid, parent in parents.items() if parent in frontier]
-        tree += children
-        frontier = children
-    return tree
 
 
 def pss_megabytes(pids: list[int]) -> float:

@@ -38,6 +38,10 @@ class NotifyingServer(DrainingServer):
         await super().startup(sockets)
         if self.started:
             notify_ready(f"uvicorn serving in process {os.getpid()}")
+        elif self.lifespan.should_exit:
+            # The application's start-up failed: recent uvicorn (0.54) exits with this status
+            # itself; older ones (0.30) return, and their supervisor restarts the worker.
+            sys.exit(STARTUP_FAILURE)
 
 
 class NotifyingMultiprocess(Multiprocess):

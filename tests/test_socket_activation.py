@@ -142,33 +142,22 @@ def test_systemd_sockets_take_the_place_of_host_and_port(
     assert server.stop() == 0
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_fd_option_with_a_tcp_socket_reports_the_real_client(
-    servers: ServerFactory, workers: str
+FD_CASES = {
+    "uvicorn": (UVICORN, {"fd": "{fd}"}),
+    "uvicorn-2-workers": (UVICORN, {"fd": "{fd}", "workers": "2"}),
+    "gunicorn-uvicorn": (GUNICORN_UVICORN, {"bind": "fd://{fd}"}),
+}
+
+
+@pytest.mark.parametrize(("backend", "args"), FD_CASES.values(), ids=FD_CASES.keys())
+def test_inherited_tcp_fd_reports_the_real_client(
+    servers: ServerFactory, backend: str, args: dict[str, str]
 ) -> None:
     """supervisor's fcgi-program and circus hand a bound TCP socket over by number."""
     with listening_tcp_socket() as listener:
-        port = listener.getsockname()[1]
-        fd = listener.fileno()
+        port, fd = listener.getsockname()[1], listener.fileno()
         server = servers.start(
-            {"web": {"BACKEND": UVICORN, "ARGS": {"fd": fd, "workers": workers}}},
-            "web",
-            port=port,
-            pass_fds=(fd,),
-        )
-    server.wait_ready()
-    assert request_info_over_tcp(port)["client"] == CLIENT_ADDRESS
-    assert server.stop() == 0
-
-
-def test_gunicorn_fd_bind_with_a_tcp_socket_reports_the_real_client(
-    servers: ServerFactory,
-) -> None:
-    with listening_tcp_socket() as listener:
-        port = listener.getsockname()[1]
-        fd = listener.fileno()
-        server = servers.start(
-            {"web": {"BACKEND": GUNICORN_UVICORN, "ARGS": {"bind": f"fd://{fd}"}}},
+            {"web": {"BACKEND": backend, "ARGS": {k: v.format(fd=fd) for k, v in args.items()}}},
             "web",
             port=port,
             pass_fds=(fd,),
