@@ -74,40 +74,6 @@ def free_port() -> int:
         return port
 
 
-def wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode} before serving {url}")
-        try:
-            with urllib.request.urlopen(url, timeout=READY_TIMEOUT) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:  # refused, reset, or timed out
-            time.sleep(0.01)
-    raise RuntimeError(f"{url} did not answer within {READY_TIMEOUT}s")
-
-
-@contextmanager
-def running(
-    command: list[str], url: str, env: Mapping[str, str] | None = None, cwd: Path = BENCH_DIR
-) -> Iterator[subprocess.Popen[bytes]]:
-    """A server started in its own session, ready, and stopped by its PID afterwards."""
-    process = subprocess.Popen(
-        pinned(command),
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_until_serving(url, process)
-        yield process
-    finally:
-        stop(process)
-
-
 def wrk_requests_per_second(
     wrk: str, url: str, seconds: int, connections: int = 64, threads: int = 1
 ) -> float:

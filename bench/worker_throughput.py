@@ -24,9 +24,9 @@ from tooling import (
     ensure_python_packages,
     ensure_wrk,
     free_port,
+    launched,
     medians,
     paired_ratio,
-    running,
     save_results,
     wrk_requests_per_second,
 )
@@ -122,7 +122,7 @@ def main() -> None:
         for app_name, server in order:
             command, env, application = runs[app_name, server]
             url = f"http://127.0.0.1:{port}{application.path}"
-            with running(command, url, env, cwd=application.cwd):
+            with launched(command, url, env, cwd=application.cwd):
                 wrk_requests_per_second(wrk, url, WARM_UP_SECONDS, options.connections)
                 results[app_name][server].append(
                     wrk_requests_per_second(wrk, url, options.seconds, options.connections)
