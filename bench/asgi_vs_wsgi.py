@@ -13,6 +13,7 @@ import argparse
 import random
 from typing import Any
 
+from publish import save_results
 from tooling import (
     ensure_wrk,
     free_port,
@@ -20,7 +21,6 @@ from tooling import (
     medians,
     prodserver_command,
     project_env,
-    save_results,
     wrk_requests_per_second,
 )
 

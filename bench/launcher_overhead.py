@@ -13,6 +13,7 @@ import argparse
 import random
 from typing import Any
 
+from publish import save_results
 from tooling import (
     by_hand_command,
     cpu_seconds,
@@ -24,7 +25,6 @@ from tooling import (
     process_tree,
     prodserver_command,
     project_env,
-    save_results,
     wrk_requests_per_second,
 )
 

@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from publish import save_results
 from tooling import (
     ensure_wrk,
     free_port,
@@ -27,7 +28,6 @@ from tooling import (
     process_tree,
     prodserver_command,
     project_env,
-    save_results,
     wrk_requests_per_second,
 )
 

@@ -226,20 +226,3 @@ class Ratio:
 def paired_ratio(ours: list[float], theirs: list[float]) -> Ratio:
     ratios = [mine / other for mine, other in zip(ours, theirs, strict=True)]
     return Ratio(statistics.median(ratios), min(ratios), max(ratios))
-
-
-def save_results(name: str, data: Mapping[str, object]) -> Path:
-    """bench/results/NAME.json, with the machine it was measured on; then the chart."""
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"{name}.json"
-    machine = {
-        "cpus": CPU_COUNT,
-        "python": sys.version.split()[0],
-        "platform": os.uname().release,
-        "date": time.strftime("%Y-%m-%d"),
-    }
-    path.write_text(json.dumps({"machine": machine, **data}, indent=2) + "\n")
-    from chart import write_chart
-
-    print(f"results: {path.relative_to(REPO_ROOT)}; chart: {write_chart().relative_to(REPO_ROOT)}")
-    return path

@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from publish import save_results
 from tooling import (
     BENCH_DIR,
     EXAMPLE_PROJECT,
@@ -27,7 +28,6 @@ from tooling import (
     launched,
     medians,
     paired_ratio,
-    save_results,
     wrk_requests_per_second,
 )
 

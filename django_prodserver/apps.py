@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.core import checks
 
-from .server_loggers import reenable_server_loggers
+from .runtime.server_loggers import reenable_server_loggers
 
 
 class ProdserverConfig(AppConfig):
@@ -9,9 +9,15 @@ class ProdserverConfig(AppConfig):
     verbose_name = "Production server"
 
     def ready(self) -> None:
-        from .checks import check_asgi_middleware, check_configuration, check_deployment
+        from .checks import (
+            check_asgi_middleware,
+            check_configuration,
+            check_deployment,
+            check_machine,
+        )
 
         checks.register(check_configuration, "prodserver")
         checks.register(check_asgi_middleware, "prodserver")
+        checks.register(check_machine, "prodserver", deploy=True)
         checks.register(check_deployment, "prodserver", deploy=True)
         reenable_server_loggers()

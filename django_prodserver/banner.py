@@ -11,7 +11,7 @@ def banner(process_name: str, backend: BaseServerBackend) -> str:
     description = backend.describe()
     parts = [f"prodserver: starting {process_name!r} ({type(backend).__name__})"]
     if description.binds:
-        parts[0] += " on " + ", ".join(description.binds)
+        parts[0] += " on " + ", ".join(str(bind) for bind in description.binds)
     if description.workers:
         kind = f" ({description.worker_class})" if description.worker_class else ""
         parts.append(f"workers {description.workers}{kind}")

@@ -1,6 +1,12 @@
 """System checks: every mistake ``prodserver`` would refuse to start with, found by
 ``manage.py check`` with the very same validation (the ids are the ConfigurationError
 subclasses'), plus deployment advice for ``manage.py check --deploy``. README.md lists the ids.
+
+Every command runs Django's checks (``migrate`` and ``test`` too), often on a machine that is
+not the production one: a CI job, a migration container, a settings module for tests. So only
+mistakes in the setting itself are errors everywhere. A missing setting is an error only for
+``prodserver``, and what depends on this machine (files, ``UVICORN_*`` variables) is checked
+only by ``prodserver`` and ``check --deploy``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from django.core.checks import CheckMessage, Error, Info, Warning
 from django.utils.module_loading import import_string
 
 from .backends.base import BaseServerBackend
-from .conf import production_processes
+from .conf import is_configured, production_processes
 from .errors import ConfigurationError
 from .processes import load_backend
 
@@ -57,7 +63,7 @@ def as_check_message(error: ConfigurationError) -> Error:
 def check_configuration(
     app_configs: Sequence[AppConfig] | None, **kwargs: Any
 ) -> list[CheckMessage]:
-    if _validated_by_the_command.get():
+    if _validated_by_the_command.get() or not is_configured():
         return []
     try:
         processes = production_processes()
@@ -72,8 +78,22 @@ def check_configuration(
     return messages
 
 
+def check_machine(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """``check --deploy``: each process that is configured right, against this machine's
+    files and environment (TLS files, paths, ``UVICORN_*``), as ``prodserver`` checks it."""
+    messages: list[CheckMessage] = []
+    for name, backend in loadable_backends():
+        try:
+            backend.check_environment()
+        except ConfigurationError as error:
+            messages.append(as_check_message(error.inside(name)))
+    return messages
+
+
 def loadable_backends() -> Iterator[tuple[str, BaseServerBackend]]:
     """Every process that loads; the ones that do not are check_configuration's to report."""
+    if not is_configured():
+        return
     try:
         processes = production_processes()
     except ConfigurationError:
@@ -85,12 +105,8 @@ def loadable_backends() -> Iterator[tuple[str, BaseServerBackend]]:
             continue
 
 
-def serves_asgi(backend: BaseServerBackend) -> bool:
-    return getattr(backend, "application_setting", None) == "ASGI_APPLICATION"
-
-
 def uses_tcp(backend: BaseServerBackend) -> bool:
-    return any(bind.startswith(("http://", "https://")) for bind in backend.describe().binds)
+    return any(getattr(bind, "tcp", False) for bind in backend.describe().binds)
 
 
 def check_deployment(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
@@ -112,22 +128,24 @@ def check_deployment(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> 
 def _deployment_advice(name: str, backend: BaseServerBackend) -> Iterator[CheckMessage]:
     values = backend.translated.values
     where = f"PRODUCTION_PROCESSES[{name!r}]['ARGS']"
-    allowed = str(values.get("forwarded-allow-ips", ""))
-    if "*" in [ip.strip() for ip in allowed.split(",")] and uses_tcp(backend):
+    proxies_option = backend.trusted_proxies_option
+    trusted = str(values.get(proxies_option, "")) if proxies_option else ""
+    if "*" in [ip.strip() for ip in trusted.split(",")] and uses_tcp(backend):
         yield Warning(
-            f"{where}['forwarded-allow-ips'] is '*' on a TCP socket: any client can set "
+            f"{where}[{proxies_option!r}] is '*' on a TCP socket: any client can set "
             "X-Forwarded-For and X-Forwarded-Proto.",
             hint="List your proxy's addresses instead, e.g. '10.0.0.2', or serve on a UNIX "
             "socket only the proxy can reach.",
             id="prodserver.W001",
         )
-    if values.get("reload") is True:
+    if backend.reload_option and values.get(backend.reload_option) is True:
         yield Warning(
-            f"{where}['reload'] is on: the server restarts on file changes.",
-            hint="Remove 'reload' from production settings; use it for development only.",
+            f"{where}[{backend.reload_option!r}] is on: the server restarts on file changes.",
+            hint=f"Remove {backend.reload_option!r} from production settings; use it for "
+            "development only.",
             id="prodserver.W002",
         )
-    if serves_asgi(backend):
+    if backend.serves_asgi():
         for alias, database in settings.DATABASES.items():
             if database.get("CONN_MAX_AGE", 0) != 0:
                 yield Warning(
@@ -138,21 +156,25 @@ def _deployment_advice(name: str, backend: BaseServerBackend) -> Iterator[CheckM
                     "(pgbouncer, or Django 5.1's PostgreSQL pool) if connections are costly.",
                     id="prodserver.W004",
                 )
-    behind_proxy = values.get("proxy-headers") is True or "forwarded-allow-ips" in values
-    keep_alive_option = (
-        "keep-alive"
-        if "bind" in values or hasattr(backend, "uvicorn_args")
-        else "timeout-keep-alive"
-    )
-    keep_alive = int(
-        str(values.get(keep_alive_option, 2 if keep_alive_option == "keep-alive" else 5))
-    )
-    if behind_proxy and keep_alive < PROXY_IDLE_TIMEOUT:
+    yield from _keep_alive_advice(where, backend)
+
+
+def _keep_alive_advice(where: str, backend: BaseServerBackend) -> Iterator[CheckMessage]:
+    values = backend.translated.values
+    behind_proxy = (
+        backend.proxy_headers_option is not None
+        and values.get(backend.proxy_headers_option) is True
+    ) or (backend.trusted_proxies_option is not None and backend.trusted_proxies_option in values)
+    keep_alive = backend.keep_alive_seconds()
+    if backend.keep_alive is None or keep_alive is None or not behind_proxy:
+        return
+    if keep_alive < PROXY_IDLE_TIMEOUT:
+        option = backend.keep_alive.option
         yield Warning(
-            f"{where}[{keep_alive_option!r}] is {keep_alive}s behind a proxy: load balancers keep "
+            f"{where}[{option!r}] is {keep_alive}s behind a proxy: load balancers keep "
             f"idle connections open for {PROXY_IDLE_TIMEOUT}s, so they can reuse a connection "
             "the server has just closed, and answer 502.",
-            hint=f"Set {keep_alive_option!r}: '{PROXY_IDLE_TIMEOUT + 5}', longer than the "
+            hint=f"Set {option!r}: '{PROXY_IDLE_TIMEOUT + 5}', longer than the "
             "proxy's idle timeout.",
             id="prodserver.W005",
         )
@@ -181,7 +203,7 @@ def check_asgi_middleware(
 ) -> list[CheckMessage]:
     if _validated_by_the_command.get():
         return []
-    asgi = [name for name, backend in loadable_backends() if serves_asgi(backend)]
+    asgi = [name for name, backend in loadable_backends() if backend.serves_asgi()]
     hopping = thread_hopping_middleware(settings.MIDDLEWARE) if asgi else []
     if not hopping:
         return []

@@ -1,63 +1,9 @@
-"""Read an OptionSchema from a click command, validating values with click's own types."""
+"""Public, documented path: build an OptionSchema from a click command.
 
-from __future__ import annotations
+The reader lives in :mod:`django_prodserver.options.readers.click`; this module keeps the
+path custom backends were told to import.
+"""
 
-import os
-from typing import Any
+from .options.readers.click import schema_from_click
 
-import click
-
-from .options import InvalidValue, OptionSchema, ServerOption, Validator, accept_any
-
-
-def schema_from_click(command: click.Command, server: str) -> OptionSchema:
-    context = click.Context(command, info_name=server)
-    options = [
-        _server_option(param, context)
-        for param in command.params
-        if isinstance(param, click.Option) and param.expose_value
-    ]
-    return OptionSchema(server, options)
-
-
-def _long_names(opts: list[str]) -> list[str]:
-    return [opt[2:] for opt in opts if opt.startswith("--")]
-
-
-def _server_option(param: click.Option, context: click.Context) -> ServerOption:
-    names = _long_names(param.opts)
-    negatives = _long_names(param.secondary_opts)
-    takes_value = not (param.is_flag or param.count)
-    return ServerOption(
-        name=names[0],
-        aliases=tuple(names[1:]),
-        takes_value=takes_value,
-        negative=negatives[0] if negatives else None,
-        multiple=param.multiple,
-        validate=_validator(param, context, names[0]) if takes_value else accept_any,
-        help=param.help or "",
-    )
-
-
-def _validator(param: click.Option, context: click.Context, name: str) -> Validator:
-    def validate(value: str) -> None:
-        try:
-            param.type.convert(value, param, context)
-        except click.BadParameter as error:
-            raise InvalidValue(error.message.rstrip("."), _fix_for(param.type, name)) from error
-
-    return validate
-
-
-def _fix_for(param_type: click.ParamType[Any], name: str) -> str:
-    if isinstance(param_type, click.Choice):
-        return "use one of " + ", ".join(repr(str(choice)) for choice in param_type.choices)
-    if isinstance(param_type, click.types.IntParamType):
-        return f"give --{name} a whole number, e.g. '{name}': '10'"
-    if isinstance(param_type, click.types.FloatParamType):
-        return f"give --{name} a number, e.g. '{name}': '0.5'"
-    if isinstance(param_type, click.types.BoolParamType):
-        return "use True or False"
-    if isinstance(param_type, click.Path):
-        return f"give an existing path (relative paths start from {os.getcwd()})"
-    return f"see `--help` for what --{name} accepts"
+__all__ = ["schema_from_click"]

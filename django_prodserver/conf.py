@@ -26,9 +26,15 @@ class ProcessConfig:
     raw: Mapping[str, Any]
 
 
+def is_configured() -> bool:
+    """Whether the settings define PRODUCTION_PROCESSES at all (a test or local settings
+    module often does not: only ``prodserver`` needs it)."""
+    return hasattr(settings, ROOT_SETTING)
+
+
 def production_processes() -> dict[str, ProcessConfig]:
     """Every configured process, in setting order. Raises ConfigurationError on a bad shape."""
-    if not hasattr(settings, ROOT_SETTING):
+    if not is_configured():
         raise ConfigurationError((), "is not set", f"add it to your settings module, {EXAMPLE}")
     raw = getattr(settings, ROOT_SETTING)
     if not isinstance(raw, Mapping):

@@ -1,3 +1,6 @@
+"""The ConfigurationError family: every mistake found before a server starts, as one line
+(where: problem; fix), with the id of the system check that reports it."""
+
 from __future__ import annotations
 
 ROOT_SETTING = "PRODUCTION_PROCESSES"
@@ -18,14 +21,14 @@ class ConfigurationError(Exception):
         self, keys: tuple[str, ...], problem: str, fix: str, *, setting: str = ROOT_SETTING
     ) -> None:
         self.keys = keys
-        self.problem = problem
-        self.fix = fix
+        self.problem = one_line(problem)
+        self.fix = one_line(fix)
         self.setting = setting
         super().__init__(self.message)
 
     @property
     def location(self) -> str:
-        return self.setting + "".join(f"[{key!r}]" for key in self.keys)
+        return one_line(self.setting + "".join(f"[{key!r}]" for key in self.keys))
 
     @property
     def message(self) -> str:
@@ -80,3 +83,11 @@ class ServerEnvironmentError(ConfigurationError):
 
 def quoted_list(names: list[str] | tuple[str, ...]) -> str:
     return ", ".join(repr(name) for name in names)
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``), since a
+    message quotes values (a path, a key) that may hold them, and must stay one line."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)

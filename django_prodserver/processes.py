@@ -8,8 +8,9 @@ from importlib import import_module
 from .backends.base import BaseServerBackend
 from .conf import ProcessConfig
 from .errors import BackendError, ConfigurationError
-from .overrides import parse_overrides, with_overrides
+from .options.overrides import parse_overrides, with_overrides
 
+#: Every backend django-prodserver ships, by its public path.
 OUR_BACKENDS = (
     "django_prodserver.backends.uvicorn.UvicornServer",
     "django_prodserver.backends.uvicorn.UvicornWSGIServer",
@@ -18,17 +19,25 @@ OUR_BACKENDS = (
 )
 
 
-def load_backend(config: ProcessConfig, overrides: list[str] | None = None) -> BaseServerBackend:
-    """The process's backend, its ARGS changed by command-line ``overrides`` if any."""
+def load_backend(
+    config: ProcessConfig, overrides: list[str] | None = None, *, on_this_machine: bool = False
+) -> BaseServerBackend:
+    """The process's backend, its ARGS changed by command-line ``overrides`` if any.
+
+    The setting itself is always checked; ``on_this_machine`` also checks it against this
+    machine's files and environment, as for a process about to run here."""
     backend_class = backend_class_for(config)
     raw = dict(config.raw)
     try:
         if overrides:
             schema = backend_class.option_schema()
             raw["ARGS"] = with_overrides(config.args, parse_overrides(overrides, schema), schema)
-        return backend_class(**raw)
+        backend = backend_class(**raw)
+        if on_this_machine:
+            backend.check_environment()
     except ConfigurationError as error:
         raise error.inside(config.name) from error.__cause__
+    return backend
 
 
 def backend_class_for(config: ProcessConfig) -> type[BaseServerBackend]:

@@ -8,9 +8,9 @@ import pytest
 import trustme
 from cryptography.hazmat.primitives import serialization
 
-from .figures import FIGURES
-from .notify import NotifyListener
-from .servers import EXAMPLE_PROJECT, ServerFactory, server_factory
+from .support.figures import FIGURES
+from .support.notify import NotifyListener
+from .support.servers import EXAMPLE_PROJECT, ServerFactory, server_factory
 
 ENCRYPTED_KEY_PASSWORD = "correct horse"
 

@@ -12,22 +12,20 @@ from django.core.management import call_command
 from pytest_django.fixtures import Settings
 
 from django_prodserver.backends.base import BaseServerBackend
+from django_prodserver.backends.sockets import check_bindable
 from django_prodserver.backends.uvicorn import UvicornServer, UvicornWSGIServer
-from django_prodserver.binding import check_bindable
 from django_prodserver.conf import ProcessConfig
 from django_prodserver.errors import ConfigurationError
 from django_prodserver.processes import load_backend
 
 from . import custom_backends
 from .conftest import ENCRYPTED_KEY_PASSWORD
-
-UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
-UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
+from .support.processes import UVICORN, UVICORN_WSGI
 
 
 def load(backend: str, args: dict[str, Any] | None = None) -> BaseServerBackend:
     raw = {"BACKEND": backend, "ARGS": args or {}}
-    return load_backend(ProcessConfig("web", backend, args or {}, raw))
+    return load_backend(ProcessConfig("web", backend, args or {}, raw), on_this_machine=True)
 
 
 def error_for(backend: str, args: dict[str, Any] | None = None) -> str:

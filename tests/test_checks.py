@@ -11,17 +11,15 @@ from django.core.checks import CheckMessage, run_checks
 from django.core.checks.registry import registry
 from pytest_django.fixtures import Settings
 
-from django_prodserver.checks import check_asgi_middleware, check_configuration, check_deployment
+from django_prodserver.checks import (
+    check_asgi_middleware,
+    check_configuration,
+    check_deployment,
+    check_machine,
+)
 
-from .servers import EXAMPLE_PROJECT, free_port, process_env, run_prodserver
-
-UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
-UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
-GUNICORN_UVICORN = "django_prodserver.backends.gunicorn.GunicornUvicornServer"
-
-
-def web(args: dict[str, Any] | None = None, backend: str = UVICORN) -> dict[str, Any]:
-    return {"web": {"BACKEND": backend, "ARGS": args or {}}}
+from .support.processes import GUNICORN, GUNICORN_UVICORN, UVICORN, UVICORN_WSGI, web
+from .support.servers import EXAMPLE_PROJECT, free_port, process_env, run_prodserver
 
 
 def messages(
@@ -74,14 +72,8 @@ def test_valid_configuration_has_no_errors(settings: Settings) -> None:
             "2 workers cannot run with reload",
             "Remove 'reload' for production",
         ),
-        (
-            web({"ssl-certfile": "/no/cert.pem"}),
-            "prodserver.E007",
-            "['ARGS']['ssl-certfile']: '/no/cert.pem' is not a file",
-            "Give the path of the PEM file",
-        ),
     ],
-    ids=["E001", "E002", "E003", "E004", "E005", "E007"],
+    ids=["E001", "E002", "E003", "E004", "E005"],
 )
 def test_configuration_errors(
     settings: Settings, processes: Any, check_id: str, text: str, hint: str
@@ -90,6 +82,15 @@ def test_configuration_errors(
     assert text in error.msg
     assert error.hint is not None
     assert error.hint.startswith(hint)
+
+
+def test_e007_tls_files_are_checked_on_this_machine_by_check_deploy(settings: Settings) -> None:
+    processes = web({"ssl-certfile": "/no/cert.pem"})
+    assert messages(settings, processes) == []
+    error = only(messages(settings, processes, check_machine), "prodserver.E007")
+    assert "['ARGS']['ssl-certfile']: '/no/cert.pem' is not a file" in error.msg
+    assert error.hint is not None
+    assert error.hint.startswith("Give the path of the PEM file")
 
 
 def test_e006_application_setting(settings: Settings) -> None:
@@ -107,12 +108,13 @@ def test_e008_uvicorn_environment_variable(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("UVICORN_WORKERS", "many")
-    error = only(messages(settings, web()), "prodserver.E008")
+    assert messages(settings, web()) == []
+    error = only(messages(settings, web(), check_machine), "prodserver.E008")
     assert "'many' is not a valid integer" in error.msg
     assert error.hint is not None
     assert "UVICORN_* environment variables" in error.hint
     monkeypatch.delenv("UVICORN_WORKERS")
-    assert messages(settings, web()) == []
+    assert messages(settings, web(), check_machine) == []
 
 
 def test_each_broken_process_is_reported(settings: Settings) -> None:
@@ -190,6 +192,45 @@ def test_w005_keep_alive_shorter_than_the_proxy(settings: Settings) -> None:
     assert "['keep-alive'] is 2s" in gunicorn.msg
 
 
+@pytest.mark.parametrize(
+    ("backend", "args", "option", "default"),
+    [
+        (UVICORN, {}, "timeout-keep-alive", 5),
+        (UVICORN, {"host": "0.0.0.0", "port": "8000"}, "timeout-keep-alive", 5),
+        (UVICORN_WSGI, {}, "timeout-keep-alive", 5),
+        (UVICORN_WSGI, {"host": "0.0.0.0"}, "timeout-keep-alive", 5),
+        (GUNICORN_UVICORN, {}, "keep-alive", 2),
+        (GUNICORN_UVICORN, {"bind": "0.0.0.0:8000"}, "keep-alive", 2),
+        (GUNICORN, {}, "keep-alive", 2),
+        (GUNICORN, {"bind": "0.0.0.0:8000"}, "keep-alive", 2),
+    ],
+)
+def test_w005_names_each_backends_own_keep_alive_option_and_default(
+    settings: Settings, backend: str, args: dict[str, Any], option: str, default: int
+) -> None:
+    behind_proxy = {**args, "forwarded-allow-ips": "10.0.0.1"}
+    warning = only(deploy(settings, web(behind_proxy, backend)), "prodserver.W005")
+    assert f"[{option!r}] is {default}s behind a proxy" in warning.msg
+    assert warning.hint == f"Set {option!r}: '65', longer than the proxy's idle timeout."
+    long_enough = web({**behind_proxy, option: "65"}, backend)
+    assert "prodserver.W005" not in ids(deploy(settings, long_enough))
+
+
+def test_a_broken_setting_is_reported_once(settings: Settings) -> None:
+    """The shape error is check_configuration's; the deploy checks add nothing to it."""
+    assert [message.id for message in messages(settings, [UVICORN])] == ["prodserver.E001"]
+    assert messages(settings, [UVICORN], check_machine) == []
+    assert messages(settings, [UVICORN], check_deployment) == []
+
+
+def test_no_setting_is_no_error_outside_prodserver(settings: Settings) -> None:
+    del settings.PRODUCTION_PROCESSES
+    assert list(check_configuration(None)) == []
+    assert list(check_machine(None)) == []
+    assert list(check_deployment(None)) == []
+    assert list(check_asgi_middleware(None)) == []
+
+
 def test_i001_middleware_that_hops_to_a_thread_under_asgi(settings: Settings) -> None:
     info = only(messages(settings, web(), check_asgi_middleware), "prodserver.I001")
     assert "django.middleware.csrf.CsrfViewMiddleware" in info.msg
@@ -202,11 +243,17 @@ def test_i001_middleware_that_hops_to_a_thread_under_asgi(settings: Settings) ->
 
 
 def test_checks_are_registered_with_manage_py_check() -> None:
-    ours: list[object] = [check_configuration, check_asgi_middleware, check_deployment]
+    ours: list[object] = [
+        check_configuration,
+        check_asgi_middleware,
+        check_machine,
+        check_deployment,
+    ]
     everything: list[object] = list(registry.get_checks(include_deployment_checks=True))
     by_default: list[object] = list(registry.get_checks(include_deployment_checks=False))
     assert all(check in everything for check in ours)
     assert check_deployment not in by_default
+    assert check_machine not in by_default
     assert {tag for check in ours for tag in getattr(check, "tags", ())} == {"prodserver"}
     assert {message.id for message in run_checks(tags=["prodserver"])} == {"prodserver.I001"}
 

@@ -5,148 +5,12 @@ from __future__ import annotations
 import socket
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from .servers import free_port, run_prodserver
-
-UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
-UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
-
-
-def web(args: dict[str, Any] | None = None, backend: str = UVICORN) -> dict[str, Any]:
-    return {"web": {"BACKEND": backend, "ARGS": args or {}}}
-
-
-BAD_INPUTS: dict[str, tuple[Any, dict[str, Any], list[str], str]] = {
-    # name: (PRODUCTION_PROCESSES, other settings, extra argv, start of the error line)
-    "setting missing": ("absent", {}, [], "PRODUCTION_PROCESSES: is not set;"),
-    "setting empty": ({}, {}, [], "PRODUCTION_PROCESSES: is empty;"),
-    "setting not a dict": ([UVICORN], {}, [], "PRODUCTION_PROCESSES: must be a dict"),
-    "process not a dict": ({"web": UVICORN}, {}, [], "PRODUCTION_PROCESSES['web']: must be a dict"),
-    "unknown process": (web(), {}, ["wbe"], "PRODUCTION_PROCESSES: has no process named 'wbe'"),
-    "backend missing": (
-        {"web": {"ARGS": {}}},
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']: has no 'BACKEND'",
-    ),
-    "backend not dotted": (
-        {"web": {"BACKEND": "UvicornServer"}},
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['BACKEND']: 'UvicornServer' is not a dotted path",
-    ),
-    "backend module missing": (
-        {"web": {"BACKEND": "nowhere.Server"}},
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['BACKEND']: module 'nowhere' cannot be imported",
-    ),
-    "backend attribute missing": (
-        {"web": {"BACKEND": "django_prodserver.backends.uvicorn.Nope"}},
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['BACKEND']: module 'django_prodserver.backends.uvicorn' "
-        "has no attribute 'Nope'",
-    ),
-    "backend wrong class": (
-        {"web": {"BACKEND": "tests.custom_backends.NotABackend"}},
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['BACKEND']: 'tests.custom_backends.NotABackend' is a class "
-        "but not a server backend",
-    ),
-    "backend a function": (
-        {"web": {"BACKEND": "tests.custom_backends.not_a_backend"}},
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['BACKEND']: 'tests.custom_backends.not_a_backend' is a "
-        "function but not a server backend",
-    ),
-    "args not a dict": (
-        {"web": {"BACKEND": UVICORN, "ARGS": "--port=8000"}},
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['ARGS']: must be a dict of server options, not str",
-    ),
-    "unknown args key": (
-        web({"prot": "8000"}),
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['ARGS']['prot']: uvicorn has no option --prot; "
-        "did you mean 'port'?",
-    ),
-    "bad value type": (
-        web({"workers": "four"}),
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['ARGS']['workers']: 'four' is not a valid integer",
-    ),
-    "bad choice": (
-        web({"log-level": "verbose"}),
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['ARGS']['log-level']: 'verbose' is not one of",
-    ),
-    "port out of range": (
-        web({"port": "99999"}),
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['ARGS']['port']: 99999 is out of range",
-    ),
-    "asgi application missing": (
-        web(),
-        {"ASGI_APPLICATION": None},
-        [],
-        "ASGI_APPLICATION: is not set;",
-    ),
-    "asgi application not importable": (
-        web(),
-        {"ASGI_APPLICATION": "nowhere.asgi.application"},
-        [],
-        "ASGI_APPLICATION: 'nowhere.asgi.application' could not be imported",
-    ),
-    "wsgi application missing": (
-        web(backend=UVICORN_WSGI),
-        {"WSGI_APPLICATION": None},
-        [],
-        "WSGI_APPLICATION: is not set;",
-    ),
-    "reload with workers": (
-        web({"reload": "True", "workers": "2"}),
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['ARGS']['workers']: 2 workers cannot run with reload",
-    ),
-    "uds-mode without uds": (
-        web({"uds-mode": "660"}),
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['ARGS']['uds-mode']: sets the mode of the 'uds' socket "
-        "file, and no 'uds' is set",
-    ),
-    "uds-mode not a mode": (
-        web({"uds": "/tmp/prodserver-test.sock", "uds-mode": "rw-rw----"}),
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['ARGS']['uds-mode']: 'rw-rw----' is not a file mode",
-    ),
-    "uds in a missing directory": (
-        web({"uds": "/nonexistent-prodserver/web.sock"}),
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['ARGS']['uds']: the directory /nonexistent-prodserver "
-        "does not exist",
-    ),
-    "fd not open": (
-        web({"fd": "97"}),
-        {},
-        [],
-        "PRODUCTION_PROCESSES['web']['ARGS']['fd']: file descriptor 97 is not an open socket",
-    ),
-}
+from .support.mistakes import MISTAKES, Mistake
+from .support.processes import UVICORN, UVICORN_WSGI, web
+from .support.servers import free_port, run_prodserver
 
 
 def assert_one_line_error(stderr: str, returncode: int, expected_start: str) -> None:
@@ -162,20 +26,11 @@ def assert_nothing_listening(port: int) -> None:
         assert probe.connect_ex(("127.0.0.1", port)) != 0, f"something listens on {port}"
 
 
-@pytest.mark.parametrize(
-    ("processes", "overrides", "argv", "expected"), BAD_INPUTS.values(), ids=BAD_INPUTS.keys()
-)
-def test_bad_input_gives_one_line_and_starts_nothing(
-    processes: Any, overrides: dict[str, Any], argv: list[str], expected: str
-) -> None:
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[mistake.title for mistake in MISTAKES])
+def test_bad_input_gives_one_line_and_starts_nothing(mistake: Mistake) -> None:
     port = free_port()
-    if isinstance(processes, dict):
-        for entry in processes.values():
-            if isinstance(entry, dict) and isinstance(entry.get("ARGS"), dict):
-                entry["ARGS"].setdefault("host", "127.0.0.1")
-                entry["ARGS"].setdefault("port", str(port))
-    result = run_prodserver(processes, *argv, overrides=overrides)
-    assert_one_line_error(result.stderr, result.returncode, expected)
+    result = run_prodserver(mistake.on_port(port), *mistake.argv, overrides=mistake.settings)
+    assert_one_line_error(result.stderr, result.returncode, mistake.expected)
     assert_nothing_listening(port)
 
 

@@ -17,7 +17,6 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,9 +27,10 @@ import pytest
 import yaml
 from websockets.sync.client import connect
 
-from .nginx import Nginx, NginxProcess, find_nginx
-from .notify import NotifyListener
-from .servers import (
+from .support.load import BoundedLoad
+from .support.nginx import Nginx, NginxProcess, find_nginx
+from .support.notify import NotifyListener
+from .support.servers import (
     EXAMPLE_PROJECT,
     REPO_ROOT,
     ServerFactory,
@@ -38,14 +38,13 @@ from .servers import (
     free_port,
     wait_for,
 )
-from .test_socket_activation import ACTIVATOR, CLIENT_ADDRESS, listening_unix_socket
+from .support.sockets import ACTIVATOR, CLIENT_ADDRESS, listening_unix_socket
 
 DEPLOY = EXAMPLE_PROJECT / "deploy"
 APP_ROOT = "/srv/app"
 VENV_PYTHON = "/srv/app/.venv/bin/python"
 GRACEFUL_TIMEOUT = 20
 LOAD_SECONDS_LIMIT = 90
-LOAD_REQUESTS_LIMIT = 20_000
 
 # Recipes, not server versions: run once, in the main environment.
 pytestmark = [pytest.mark.server, pytest.mark.server_matrix]
@@ -142,7 +141,11 @@ def test_dockerfile_cmd_serves_on_a_read_only_root(servers: ServerFactory) -> No
     # Loopback instead of the container's 0.0.0.0: tests bind nothing else.
     env = {**dockerfile_env(), "HOST": "127.0.0.1", "PORT": str(port)}
     server = servers.start_command(
-        [*read_only_root(), sys.executable, *command[1:]], port, cwd=EXAMPLE_PROJECT, env=env
+        [*read_only_root(), sys.executable, *command[1:]],
+        port,
+        cwd=EXAMPLE_PROJECT,
+        env=env,
+        measured=False,
     )
     server.wait_ready()
     assert server.get("/sync/").json()["view"] == "sync"
@@ -371,51 +374,6 @@ def test_ten_megabyte_upload_arrives_intact(behind_nginx: dict[str, Any]) -> Non
     assert response.json() == {"size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
 
 
-class BoundedLoad:
-    """GET requests through nginx from a few threads until stopped, or until the count
-    or time limit, whichever comes first."""
-
-    def __init__(self, url: str, threads: int = 4) -> None:
-        self.url = url
-        self.stopping = threading.Event()
-        self.lock = threading.Lock()
-        self.succeeded = 0
-        self.failures: list[str] = []
-        self.deadline = time.monotonic() + LOAD_SECONDS_LIMIT
-        self.threads = [threading.Thread(target=self.run) for _ in range(threads)]
-
-    def __enter__(self) -> BoundedLoad:
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join(30)
-
-    def run(self) -> None:
-        with httpx.Client(timeout=30) as client:
-            while not self.stopping.is_set() and time.monotonic() < self.deadline:
-                with self.lock:
-                    if self.succeeded + len(self.failures) >= LOAD_REQUESTS_LIMIT:
-                        return
-                try:
-                    response = client.get(self.url)
-                    ok, problem = response.status_code == 200, f"status {response.status_code}"
-                except httpx.HTTPError as error:
-                    ok, problem = False, repr(error)
-                with self.lock:
-                    if ok:
-                        self.succeeded += 1
-                    else:
-                        self.failures.append(problem)
-
-    def wait_for_more(self, count: int) -> None:
-        target = self.succeeded + count
-        wait_for(lambda: self.succeeded >= target, 30, f"{count} more requests")
-
-
 def test_scale_out_restarts_one_instance_at_a_time_without_failures(
     servers: ServerFactory, nginx: Nginx, shared_directory: Path
 ) -> None:
@@ -445,7 +403,9 @@ def test_scale_out_restarts_one_instance_at_a_time_without_failures(
     proxy = NginxProcess(nginx, config, shared_directory)
     try:
         proxy.wait_listening(shared_directory / "nginx.pid")
-        with BoundedLoad(f"http://127.0.0.1:{proxy_port}/request-info/") as load:
+        with BoundedLoad(
+            f"http://127.0.0.1:{proxy_port}/request-info/", seconds_limit=LOAD_SECONDS_LIMIT
+        ) as load:
             load.wait_for_more(200)
             for host in list(instances):
                 assert instances[host].stop() == 0

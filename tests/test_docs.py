@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .servers import EXAMPLE_PROJECT, REPO_ROOT
+from .support.servers import EXAMPLE_PROJECT, REPO_ROOT
 
 DOCS = REPO_ROOT / "docs"
 CHECK_ID = re.compile(r"prodserver\.[EWI]\d{3}")

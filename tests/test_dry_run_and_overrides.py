@@ -9,18 +9,18 @@ import socket
 import sys
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import django
 import pytest
 
-from django_prodserver.options import OptionSchema
-from django_prodserver.overrides import parse_overrides, with_overrides
-from django_prodserver.redaction import redacted
-from django_prodserver.uvicorn_options import uvicorn_schema
+from django_prodserver.backends.uvicorn.schema import uvicorn_schema
+from django_prodserver.options.overrides import parse_overrides, with_overrides
+from django_prodserver.options.redaction import redacted
+from django_prodserver.options.schema import OptionSchema
 
 from .conftest import ENCRYPTED_KEY_PASSWORD
-from .servers import (
+from .support.processes import GUNICORN, GUNICORN_UVICORN, UVICORN, UVICORN_WSGI, web_on
+from .support.servers import (
     EXAMPLE_PROJECT,
     REPO_ROOT,
     ServerFactory,
@@ -30,19 +30,6 @@ from .servers import (
     run_prodserver,
     wait_for,
 )
-
-UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
-UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
-GUNICORN_UVICORN = "django_prodserver.backends.gunicorn.GunicornUvicornServer"
-GUNICORN = "django_prodserver.backends.gunicorn.GunicornServer"
-
-
-def process(backend: str, port: int, **args: Any) -> dict[str, Any]:
-    if backend in (GUNICORN_UVICORN, GUNICORN):
-        base: dict[str, Any] = {"bind": f"127.0.0.1:{port}", "workers": 1}
-    else:
-        base = {"host": "127.0.0.1", "port": str(port)}
-    return {"web": {"BACKEND": backend, "ARGS": {**base, **args}}}
 
 
 def listening(port: int) -> bool:
@@ -54,7 +41,7 @@ def listening(port: int) -> bool:
 @pytest.mark.parametrize("backend", [UVICORN, UVICORN_WSGI, GUNICORN_UVICORN, GUNICORN])
 def test_dry_run_prints_a_command_that_serves(servers: ServerFactory, backend: str) -> None:
     port = free_port()
-    processes = process(
+    processes = web_on(
         backend, port, **({"limit-concurrency": 50} if backend == GUNICORN_UVICORN else {})
     )
     result = run_prodserver(processes, "web", "--dry-run")
@@ -82,7 +69,7 @@ def test_secrets_are_masked_in_dry_run_and_list(
         args.update({"ssl-keyfile": str(encrypted_key), "ssl-certfile": str(tls_files["cert"])})
     else:
         args.update({"keyfile": str(encrypted_key), "certfile": str(tls_files["cert"])})
-    processes = process(backend, free_port(), **args)
+    processes = web_on(backend, free_port(), **args)
     for flag in ("--dry-run", "--list"):
         result = (
             run_prodserver(processes, "web", flag)
@@ -109,7 +96,7 @@ def test_secrets_never_reach_the_server_output(
     }
     context = ssl.create_default_context(cafile=str(tls_files["ca"]))
     server = servers.start(
-        process(UVICORN, port, **args), "web", scheme="https", client_options={"verify": context}
+        web_on(UVICORN, port, **args), "web", scheme="https", client_options={"verify": context}
     )
     server.wait_ready()
     assert server.stop() == 0
@@ -119,7 +106,7 @@ def test_secrets_never_reach_the_server_output(
 @pytest.mark.server
 def test_overrides_change_args_for_one_run(servers: ServerFactory) -> None:
     configured, overridden = free_port(), free_port()
-    processes = process(UVICORN, configured)
+    processes = web_on(UVICORN, configured)
     server = servers.start(
         processes,
         "web",
@@ -149,7 +136,7 @@ def test_overrides_change_args_for_one_run(servers: ServerFactory) -> None:
     ],
 )
 def test_invalid_overrides_are_one_line_errors(overrides: list[str], expected: str) -> None:
-    result = run_prodserver(process(UVICORN, free_port()), "web", "--", *overrides)
+    result = run_prodserver(web_on(UVICORN, free_port()), "web", "--", *overrides)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert result.stderr.startswith("CommandError: " + expected)
@@ -209,7 +196,7 @@ def test_redaction() -> None:
 )
 def test_banner_says_what_starts(servers: ServerFactory, backend: str, expected: str) -> None:
     port = free_port()
-    server = servers.start(process(backend, port), "web")
+    server = servers.start(web_on(backend, port), "web")
     server.wait_ready()
     assert server.stop() == 0
     name = backend.rsplit(".", 1)[1]

@@ -11,17 +11,19 @@ from django_prodserver.backends.gunicorn import GunicornServer, GunicornUvicornS
 from django_prodserver.conf import ProcessConfig
 from django_prodserver.errors import ConfigurationError
 from django_prodserver.processes import load_backend
-from django_prodserver.worker_options import config_kwargs_from_environment
+from django_prodserver.runtime.worker_args import config_kwargs_from_environment
 
-from .gunicorn_helpers import CONTROL_SOCKET_OFF
+from .support.gunicorn import CONTROL_SOCKET_OFF
+from .support.processes import GUNICORN, GUNICORN_UVICORN
 
-GUNICORN_UVICORN = "django_prodserver.backends.gunicorn.GunicornUvicornServer"
-GUNICORN = "django_prodserver.backends.gunicorn.GunicornServer"
 ASGI_APP = "example_project.asgi:application"
 
 
 def load(backend: str, args: dict[str, Any]) -> Any:
-    return load_backend(ProcessConfig("web", backend, args, {"BACKEND": backend, "ARGS": args}))
+    return load_backend(
+        ProcessConfig("web", backend, args, {"BACKEND": backend, "ARGS": args}),
+        on_this_machine=True,
+    )
 
 
 def error_for(backend: str, args: dict[str, Any]) -> str:
@@ -209,3 +211,34 @@ def test_our_worker_takes_the_key_password(tls_files: Any, encrypted_key: Any) -
     assert load(GUNICORN_UVICORN, args).uvicorn_args == [
         f"--ssl-keyfile-password={ENCRYPTED_KEY_PASSWORD}"
     ]
+
+
+def test_refused_keys_live_in_the_schemas() -> None:
+    from django_prodserver.backends.gunicorn.schema import (
+        FOR_GUNICORNS_OWN_WORKERS,
+        GUNICORN_DOES_THIS,
+        gunicorn_schema,
+        gunicorn_uvicorn_schema,
+    )
+
+    split = gunicorn_uvicorn_schema()
+    for name in [*FOR_GUNICORNS_OWN_WORKERS, "port", "uds", "timeout-keep-alive"]:
+        assert split.refusal(name) is not None, name
+        assert split.lookup(name) is None, name
+    assert set(GUNICORN_DOES_THIS) - set(split.refused) == {
+        name for name in GUNICORN_DOES_THIS if gunicorn_schema().lookup(name)
+    }
+    assert gunicorn_schema().refusal("on_starting") is not None
+    assert gunicorn_schema().refusal("uds_mode") is not None
+
+
+def test_one_translation_gives_each_component_its_own_arguments() -> None:
+    from django_prodserver.backends.gunicorn.schema import gunicorn_uvicorn_schema
+    from django_prodserver.options.translation import translate
+
+    translated = translate(
+        {"bind": "127.0.0.1:8000", "limit-concurrency": "5", "workers": "2", "http": "h11"},
+        gunicorn_uvicorn_schema(),
+    )
+    assert translated.argv_of("gunicorn") == ["--bind=127.0.0.1:8000", "--workers=2"]
+    assert translated.argv_of("uvicorn") == ["--limit-concurrency=5", "--http=h11"]

@@ -17,9 +17,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from .conftest import ENCRYPTED_KEY_PASSWORD
-from .gunicorn_helpers import CONTROL_SOCKET_OFF, GUNICORN, TEST_APP, gunicorn_process
 from .logging_settings import DISABLING_LOGGING
-from .servers import (
+from .support.gunicorn import CONTROL_SOCKET_OFF, TEST_APP, gunicorn_process
+from .support.processes import GUNICORN
+from .support.servers import (
     EXAMPLE_PROJECT,
     ServerFactory,
     ServerProcess,

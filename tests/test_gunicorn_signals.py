@@ -12,8 +12,14 @@ from typing import Any
 import httpx
 import pytest
 
-from .gunicorn_helpers import TEST_APP, gunicorn_process
-from .servers import ServerFactory, ServerProcess, children_of, established_connections, wait_for
+from .support.gunicorn import TEST_APP, gunicorn_process
+from .support.servers import (
+    ServerFactory,
+    ServerProcess,
+    children_of,
+    established_connections,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.server, pytest.mark.server_matrix]
 
@@ -191,3 +197,21 @@ def test_int_and_quit_stop_fast(servers: ServerFactory, sig: int) -> None:
     for thread in threads:
         thread.join()
     assert 200 not in results
+
+
+def test_workers_stop_when_the_master_is_killed(servers: ServerFactory) -> None:
+    """A master killed by SIGKILL (the OOM killer) leaves no worker serving on its own: each
+    sees its parent change at the next heartbeat and shuts down."""
+    server = servers.start(gunicorn_process({"workers": 2, "timeout": 2}), "web")
+    server.wait_ready("/health/")
+    wait_for(lambda: len(workers_of(server)) == 2, 10, "two workers")
+    workers = workers_of(server)
+
+    os.kill(server.pid, signal.SIGKILL)
+    server.process.wait(10)
+
+    def all_gone() -> bool:
+        return not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+    wait_for(all_gone, 20, "the orphaned workers to stop")
+    assert "Parent changed, shutting down" in server.output()

@@ -8,21 +8,10 @@ from typing import Any
 
 import pytest
 
-from .servers import ServerFactory, free_port, wait_for
+from .support.processes import GUNICORN_UVICORN, UVICORN, web_on
+from .support.servers import ServerFactory, free_port, wait_for
 
 pytestmark = pytest.mark.server
-
-UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
-GUNICORN_UVICORN = "django_prodserver.backends.gunicorn.GunicornUvicornServer"
-
-
-def asgi_process(backend: str, port: int, **args: Any) -> dict[str, Any]:
-    where = (
-        {"bind": f"127.0.0.1:{port}"}
-        if backend == GUNICORN_UVICORN
-        else {"host": "127.0.0.1", "port": port}
-    )
-    return {"web": {"BACKEND": backend, "ARGS": {**where, **args}}}
 
 
 ASGI_CASES = {
@@ -36,7 +25,7 @@ ASGI_CASES = {
 def test_default_configuration_starts_without_errors(
     servers: ServerFactory, backend: str, args: dict[str, Any]
 ) -> None:
-    server = servers.start(asgi_process(backend, free_port(), **args), "web")
+    server = servers.start(web_on(backend, free_port(), **args), "web")
     server.wait_ready()
     assert server.get("/async/").status_code == 200
     assert server.stop() == 0
@@ -51,7 +40,7 @@ def test_lifespan_on_delivers_startup_and_shutdown(
 ) -> None:
     events = tmp_path / "events"
     server = servers.start(
-        asgi_process(backend, free_port(), lifespan="on", **args),
+        web_on(backend, free_port(), lifespan="on", **args),
         "web",
         overrides={"ASGI_APPLICATION": "tests.lifespan_asgi.application"},
         env={"LIFESPAN_EVENTS": str(events)},

@@ -10,32 +10,18 @@ from typing import Any
 import pytest
 
 from .logging_settings import DISABLING_LOGGING
-from .servers import ServerFactory, free_port
+from .support.processes import GUNICORN, GUNICORN_UVICORN, UVICORN, UVICORN_WSGI, web_on
+from .support.servers import ServerFactory, free_port
 
 pytestmark = pytest.mark.server
 
 
-UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
-UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
-GUNICORN_UVICORN = "django_prodserver.backends.gunicorn.GunicornUvicornServer"
-GUNICORN = "django_prodserver.backends.gunicorn.GunicornServer"
-
-
-def uvicorn_process(backend: str, port: int, **args: Any) -> dict[str, Any]:
-    return {"web": {"BACKEND": backend, "ARGS": {"host": "127.0.0.1", "port": port, **args}}}
-
-
-def gunicorn_process(backend: str, port: int, **args: Any) -> dict[str, Any]:
-    return {"web": {"BACKEND": backend, "ARGS": {"bind": f"127.0.0.1:{port}", **args}}}
-
-
 CASES = {
-    "UvicornServer-1": (uvicorn_process, UVICORN, {"workers": 1}, "Application startup complete."),
-    "UvicornServer-4": (uvicorn_process, UVICORN, {"workers": 4}, "Application startup complete."),
-    "UvicornWSGIServer": (uvicorn_process, UVICORN_WSGI, {}, "Application startup complete."),
-    "GunicornUvicornServer": (gunicorn_process, GUNICORN_UVICORN, {"workers": 2}, "Booting worker"),
+    "UvicornServer-1": (UVICORN, {"workers": 1}, "Application startup complete."),
+    "UvicornServer-4": (UVICORN, {"workers": 4}, "Application startup complete."),
+    "UvicornWSGIServer": (UVICORN_WSGI, {}, "Application startup complete."),
+    "GunicornUvicornServer": (GUNICORN_UVICORN, {"workers": 2}, "Booting worker"),
     "GunicornServer": (
-        gunicorn_process,
         GUNICORN,
         {"workers": 2, "access-logfile": "-"},
         "Booting worker",
@@ -43,12 +29,12 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize(("make", "backend", "args", "startup"), CASES.values(), ids=CASES.keys())
+@pytest.mark.parametrize(("backend", "args", "startup"), CASES.values(), ids=CASES.keys())
 def test_logs_survive_logging_that_disables_existing_loggers(
-    servers: ServerFactory, make: Any, backend: str, args: dict[str, Any], startup: str
+    servers: ServerFactory, backend: str, args: dict[str, Any], startup: str
 ) -> None:
     port = free_port()
-    server = servers.start(make(backend, port, **args), "web", overrides=DISABLING_LOGGING)
+    server = servers.start(web_on(backend, port, **args), "web", overrides=DISABLING_LOGGING)
     server.wait_ready()
     for _ in range(4):
         server.get("/hello/", headers={"Connection": "close"})
@@ -131,7 +117,7 @@ def test_log_config_files(
 ) -> None:
     config = write_log_config(tmp_path, suffix)
     port = free_port()
-    processes = uvicorn_process(UVICORN, port, workers=workers, **{"log-config": str(config)})
+    processes = web_on(UVICORN, port, workers=workers, **{"log-config": str(config)})
     server = servers.start(processes, "web", overrides=DISABLING_LOGGING)
     server.wait_ready()
     server.get("/hello/")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .servers import REPO_ROOT, ServerFactory, free_port
+from .support.servers import REPO_ROOT, ServerFactory, free_port
 
 README = (REPO_ROOT / "README.md").read_text()
 COMMANDS = re.findall(r"```bash\n(.+?)\n```", README)

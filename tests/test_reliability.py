@@ -12,15 +12,16 @@ import signal
 import threading
 import time
 from contextlib import suppress
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import httpx
 import pytest
 
-from .figures import record
-from .servers import (
+from .support.figures import record
+from .support.load import BoundedLoad
+from .support.processes import GUNICORN, GUNICORN_UVICORN, UVICORN, UVICORN_WSGI, web_on
+from .support.servers import (
     ServerFactory,
     ServerProcess,
     children_of,
@@ -28,13 +29,6 @@ from .servers import (
     free_port,
     wait_for,
 )
-
-UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
-UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
-GUNICORN_UVICORN = "django_prodserver.backends.gunicorn.GunicornUvicornServer"
-GUNICORN = "django_prodserver.backends.gunicorn.GunicornServer"
-LOAD_SECONDS_LIMIT = 120
-LOAD_REQUESTS_LIMIT = 50_000
 
 pytestmark = [pytest.mark.server, pytest.mark.server_matrix, pytest.mark.reliability]
 
@@ -50,12 +44,7 @@ QUIET: dict[str, dict[str, Any]] = {
 
 def process(backend: str, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
     port = free_port()
-    bind = (
-        {"bind": f"127.0.0.1:{port}"}
-        if backend in (GUNICORN_UVICORN, GUNICORN)
-        else {"host": "127.0.0.1", "port": port}
-    )
-    return {"web": {"BACKEND": backend, "ARGS": {**bind, **QUIET[backend], **args}}}, port
+    return web_on(backend, port, **{**QUIET[backend], **args}), port
 
 
 def started(servers: ServerFactory, backend: str, args: dict[str, Any]) -> ServerProcess:
@@ -63,61 +52,6 @@ def started(servers: ServerFactory, backend: str, args: dict[str, Any]) -> Serve
     server = servers.start(processes, "web", port=port, env={"DJANGO_DATABASE_PATH": ":memory:"})
     server.wait_ready()
     return server
-
-
-@dataclass
-class Load:
-    """GET /request-info/ from ``threads`` clients until stopped or a limit is reached,
-    remembering which worker answered each client last."""
-
-    server: ServerProcess
-    threads: int = 4
-    keep_alive: bool = False
-    succeeded: int = 0
-    failures: list[str] = field(default_factory=list)
-    last_worker: dict[int, int] = field(default_factory=dict)
-    seen_workers: set[int] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        self.stopping = threading.Event()
-        self.lock = threading.Lock()
-        self.deadline = time.monotonic() + LOAD_SECONDS_LIMIT
-        self.workers = [
-            threading.Thread(target=self.run, args=(index,)) for index in range(self.threads)
-        ]
-
-    def __enter__(self) -> Load:
-        for worker in self.workers:
-            worker.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stopping.set()
-        for worker in self.workers:
-            worker.join(60)
-
-    def run(self, index: int) -> None:
-        headers = {} if self.keep_alive else {"Connection": "close"}
-        with httpx.Client(timeout=30, headers=headers) as client:
-            while not self.stopping.is_set() and time.monotonic() < self.deadline:
-                if self.succeeded + len(self.failures) >= LOAD_REQUESTS_LIMIT:
-                    return
-                try:
-                    response = client.get(self.server.url("/request-info/"))
-                    response.raise_for_status()
-                    pid = response.json()["pid"]
-                except httpx.HTTPError as error:
-                    with self.lock:
-                        self.failures.append(f"{type(error).__name__}: {error}")
-                    continue
-                with self.lock:
-                    self.succeeded += 1
-                    self.last_worker[index] = pid
-                    self.seen_workers.add(pid)
-
-    def wait_for_more(self, count: int) -> None:
-        target = self.succeeded + count
-        wait_for(lambda: self.succeeded >= target, 30, f"{count} more requests")
 
 
 def workers_of(server: ServerProcess) -> set[int]:
@@ -132,7 +66,7 @@ def all_replaced(server: ServerProcess, before: set[int], count: int) -> bool:
 @pytest.mark.parametrize("backend", [GUNICORN_UVICORN, GUNICORN])
 def test_hup_five_times_under_load(servers: ServerFactory, backend: str) -> None:
     server = started(servers, backend, {"workers": 2, "graceful-timeout": 10})
-    with Load(server) as load:
+    with BoundedLoad(server.url("/request-info/"), keep_alive=False) as load:
         load.wait_for_more(100)
         for _ in range(5):
             before = workers_of(server)
@@ -200,7 +134,7 @@ def test_kill_9_of_one_worker_under_load(
     servers: ServerFactory, backend: str, args: dict[str, Any]
 ) -> None:
     server = started(servers, backend, args)
-    with Load(server, threads=8, keep_alive=True) as load:
+    with BoundedLoad(server.url("/request-info/"), threads=8) as load:
         load.wait_for_more(200)
         before = workers_of(server)
         victim = next(iter(set(load.last_worker.values()) & before))
@@ -266,7 +200,7 @@ def test_max_requests_with_jitter_recycles_without_failed_requests(
     server = started(
         servers, backend, {"workers": 2, "max-requests": 50, "max-requests-jitter": 20}
     )
-    with Load(server, threads=6) as load:
+    with BoundedLoad(server.url("/request-info/"), threads=6, keep_alive=False) as load:
         wait_for(lambda: load.succeeded >= 1500, 60, "1500 requests")
     workers = len(load.seen_workers)
     record(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from .seed_configs import SEED_ARGS, TLS_CONFIGS, adapted
-from .servers import ServerFactory, free_port
+from .support.seed_configs import SEED_ARGS, TLS_CONFIGS, adapted
+from .support.servers import ServerFactory, free_port
 
 BACKENDS = {
     "asgi": "django_prodserver.backends.uvicorn.UvicornServer",

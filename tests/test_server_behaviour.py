@@ -5,24 +5,18 @@ from __future__ import annotations
 
 import signal
 import ssl
+import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from websockets.sync.client import connect
 
 from .conftest import ENCRYPTED_KEY_PASSWORD
-from .servers import ServerFactory, children_of, free_port, wait_for
-
-UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
-UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
+from .support.processes import UVICORN, UVICORN_WSGI, web
+from .support.servers import ServerFactory, children_of, free_port, wait_for
 
 pytestmark = pytest.mark.server
-
-
-def web(args: dict[str, Any], backend: str = UVICORN) -> dict[str, Any]:
-    return {"web": {"BACKEND": backend, "ARGS": {"host": "127.0.0.1", **args}}}
 
 
 @pytest.mark.parametrize("backend", [UVICORN, UVICORN_WSGI])
@@ -75,9 +69,16 @@ def test_reload_serves_an_edited_view(servers: ServerFactory, project_copy: Path
     assert server.get("/hello/").text == "hello"
 
     views = project_copy / "example_project" / "views.py"
-    views.write_text(views.read_text().replace('HttpResponse("hello"', 'HttpResponse("edited"'))
+    edited = views.read_text().replace('HttpResponse("hello"', 'HttpResponse("edited"')
+    last_saved = 0.0
 
     def edited_view_served() -> bool:
+        # The reloader may still be setting up its file watches when the server already
+        # answers; an edit saved before that is not seen, so save it again each second.
+        nonlocal last_saved
+        if time.monotonic() - last_saved > 1:
+            views.write_text(edited)
+            last_saved = time.monotonic()
         try:
             return server.get("/hello/").text == "edited"
         except httpx.TransportError:

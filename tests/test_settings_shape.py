@@ -8,7 +8,7 @@ from pytest_django.fixtures import Settings
 from django_prodserver.conf import process_config, production_processes
 from django_prodserver.errors import ConfigurationError
 
-UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
+from .support.processes import UVICORN
 
 
 def error_for(settings: Settings, value: object, name: str | None = None) -> str:
@@ -88,3 +88,11 @@ def test_first_process_is_the_default(settings: Settings) -> None:
     config = process_config(None)
     assert (config.name, config.backend_path, dict(config.args)) == ("web", UVICORN, {"port": "1"})
     assert process_config("other").args == {}
+
+
+@pytest.mark.parametrize("name", [1, ""])
+def test_process_names_are_non_empty_strings(settings: Settings, name: object) -> None:
+    message = error_for(settings, {name: {"BACKEND": UVICORN}})
+    assert message.startswith(
+        f"PRODUCTION_PROCESSES: process names must be non-empty strings, not {name!r}"
+    )

@@ -7,22 +7,23 @@ from __future__ import annotations
 import os
 import socket
 import stat
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from .notify import NotifyListener
-from .servers import ServerFactory, free_port, wait_for
-
-UVICORN = "django_prodserver.backends.uvicorn.UvicornServer"
-UVICORN_WSGI = "django_prodserver.backends.uvicorn.UvicornWSGIServer"
-GUNICORN_UVICORN = "django_prodserver.backends.gunicorn.GunicornUvicornServer"
-GUNICORN = "django_prodserver.backends.gunicorn.GunicornServer"
-CLIENT_ADDRESS = "127.0.0.5"
-ACTIVATOR = [sys.executable, "-m", "tests.socket_activator"]
+from .support.notify import NotifyListener
+from .support.processes import GUNICORN, GUNICORN_UVICORN, UVICORN, UVICORN_WSGI, web
+from .support.servers import ServerFactory, free_port, wait_for
+from .support.sockets import (
+    ACTIVATOR,
+    CLIENT_ADDRESS,
+    listening_tcp_socket,
+    listening_unix_socket,
+    request_info_over_tcp,
+    request_info_over_unix,
+)
 
 pytestmark = pytest.mark.server
 
@@ -35,40 +36,6 @@ BACKENDS = [
 ]
 
 
-def listening_tcp_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", free_port()))
-    sock.listen(128)
-    return sock
-
-
-def listening_unix_socket(path: Path) -> socket.socket:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.bind(str(path))
-    sock.listen(128)
-    return sock
-
-
-def request_info_over_tcp(port: int) -> dict[str, Any]:
-    """GET /request-info/ from CLIENT_ADDRESS, an address no server would make up."""
-    transport = httpx.HTTPTransport(local_address=CLIENT_ADDRESS)
-    with httpx.Client(transport=transport, timeout=10) as client:
-        response = client.get(f"http://127.0.0.1:{port}/request-info/")
-    assert response.status_code == 200, response.text
-    info: dict[str, Any] = response.json()
-    return info
-
-
-def request_info_over_unix(path: Path) -> dict[str, Any]:
-    transport = httpx.HTTPTransport(uds=str(path))
-    with httpx.Client(transport=transport, timeout=10) as client:
-        response = client.get("http://localhost/request-info/")
-    assert response.status_code == 200, response.text
-    info: dict[str, Any] = response.json()
-    return info
-
-
 def start_activated(
     servers: ServerFactory,
     listener: socket.socket,
@@ -76,7 +43,7 @@ def start_activated(
     args: dict[str, Any],
     notify: NotifyListener,
 ) -> Any:
-    processes = {"web": {"BACKEND": backend, "ARGS": args}}
+    processes = web(args, backend)
     return servers.start(
         processes,
         "web",

@@ -7,10 +7,10 @@ from typing import Any
 import click
 import pytest
 
+from django_prodserver.backends.uvicorn.schema import uvicorn_schema
 from django_prodserver.click_schema import schema_from_click
 from django_prodserver.errors import ConfigurationError
-from django_prodserver.translation import translate
-from django_prodserver.uvicorn_options import uvicorn_schema
+from django_prodserver.options.translation import check_on_machine, translate
 
 
 def argv(args: dict[str, Any]) -> list[str]:
@@ -19,7 +19,7 @@ def argv(args: dict[str, Any]) -> list[str]:
 
 def error_for(args: dict[str, Any]) -> ConfigurationError:
     with pytest.raises(ConfigurationError) as caught:
-        translate(args, uvicorn_schema())
+        check_on_machine(translate(args, uvicorn_schema()))
     return caught.value
 
 
@@ -130,6 +130,24 @@ def test_values_the_server_would_reject(args: dict[str, Any], problem: str, fix:
     assert "\n" not in error.message
 
 
+@pytest.mark.parametrize("key", ["reload-dir", "env-file", "log-config"])
+def test_paths_are_checked_on_this_machine_only(key: str) -> None:
+    """A path that exists only in production passes translation (so `migrate` on a build
+    machine is not blocked) and fails the machine check `prodserver` runs."""
+    translated = translate({key: "/only/in/production"}, uvicorn_schema())
+    assert translated.argv == [f"--{key}=/only/in/production"]
+    with pytest.raises(ConfigurationError) as caught:
+        check_on_machine(translated)
+    assert caught.value.keys == ("ARGS", key)
+    assert "does not exist" in caught.value.problem
+
+
+def test_a_nul_character_is_refused_before_any_parser_sees_it() -> None:
+    error = error_for({"env-file": "a\x00b"})
+    assert "contains a NUL character" in error.problem
+    assert "\\x00" in error.message
+
+
 def test_the_same_option_twice_is_an_error() -> None:
     error = error_for({"log-level": "info", "log_level": "debug"})
     assert error.keys == ("ARGS", "log_level")
@@ -172,3 +190,14 @@ def test_without_a_schema_args_pass_through_as_given() -> None:
         None,
     )
     assert translated.argv == ["--bind=0.0.0.0:8111", "--preload", "--flag", "--x=1", "--x=2"]
+
+
+def test_numbers_too_large_for_any_option_are_one_line() -> None:
+    assert error_for({"port": 10**5000}).problem == "a 16610-bit number is too large for --port"
+    assert error_for({"access-log": 10**5000}).problem.startswith("a 16610-bit number is not")
+    assert error_for({"access-log": [10**5000]}).problem.startswith("a list is not a boolean")
+
+
+def test_a_check_for_an_option_the_program_lacks_is_a_programming_error() -> None:
+    with pytest.raises(KeyError, match="uvicorn has no option 'nope'"):
+        uvicorn_schema().with_checks({"nope": lambda value: None})

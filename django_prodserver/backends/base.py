@@ -1,4 +1,5 @@
-"""The extension point: every backend, ours or a project's own, subclasses BaseServerBackend."""
+"""The extension point: every backend, ours or a project's own, subclasses BaseServerBackend,
+and declares here the facts the checks and the banner read from it."""
 
 from __future__ import annotations
 
@@ -6,16 +7,37 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..options import OptionSchema
-from ..redaction import redacted
-from ..translation import TranslatedArgs, translate
+from ..options.redaction import redacted
+from ..options.schema import OptionSchema
+from ..options.translation import TranslatedArgs, check_on_machine, translate
+from .sockets import systemd_socket_count
+
+
+@dataclass(frozen=True)
+class KeepAlive:
+    """A server's keep-alive option and its default, in seconds."""
+
+    option: str
+    default: int
+
+
+@dataclass(frozen=True)
+class Bind:
+    """One address a server listens on, as the banner shows it; ``tcp`` when it is a TCP
+    port (reachable from the network, unlike a UNIX socket or an inherited descriptor)."""
+
+    shown: str
+    tcp: bool = False
+
+    def __str__(self) -> str:
+        return self.shown
 
 
 @dataclass(frozen=True)
 class ServerDescription:
     """What the start-up banner says about a server; None where a backend cannot tell."""
 
-    binds: list[str] = field(default_factory=list)
+    binds: list[Bind] = field(default_factory=list)
     workers: str | None = None
     worker_class: str | None = None
     loop: str | None = None
@@ -31,33 +53,66 @@ class BaseServerBackend:
 
     A backend whose ``option_schema()`` returns a schema gets every key and value
     checked against it; without one, ``ARGS`` become ``--key=value`` as given.
-    Raise ``ConfigurationError`` from ``validate()`` or ``preflight()`` for a mistake.
+    Raise ``ConfigurationError`` from ``validate()`` for a mistake in the setting, from
+    ``check_environment()`` for one in this machine's files or environment, and from
+    ``preflight()`` for what can only be known just before start (is the port free?).
     """
 
     #: The program the argument list is for, as shown by ``prodserver --list``.
     program: ClassVar[str] = ""
-    #: The server's keep-alive option and its default in seconds, for the deploy checks.
-    keep_alive: ClassVar[tuple[str, int] | None] = None
+    #: The setting naming the application served (``ASGI_APPLICATION``), if any.
+    application_setting: ClassVar[str | None] = None
+    #: The keep-alive option and its default, for the deploy checks.
+    keep_alive: ClassVar[KeepAlive | None] = None
+    #: The option listing the proxies whose X-Forwarded-* headers are trusted.
+    trusted_proxies_option: ClassVar[str | None] = None
+    #: The on/off option that makes the server read proxy headers, where it has one.
+    proxy_headers_option: ClassVar[str | None] = None
+    #: The option that restarts the server on code changes (development only).
+    reload_option: ClassVar[str | None] = None
+    #: Whether the server serves the sockets systemd passes (LISTEN_FDS) in place of its
+    #: own addresses.
+    takes_systemd_sockets: ClassVar[bool] = False
 
     def __init__(self, **server_args: Any) -> None:
         self.server_args = server_args
         arguments: Mapping[str, Any] = server_args.get("ARGS") or {}
         self.translated: TranslatedArgs = self.translate_arguments(arguments)
-        self.args: list[str] = self.translated.argv
+        self.args: list[str] = self.server_argv()
         self.validate()
 
     @classmethod
     def option_schema(cls) -> OptionSchema | None:
         return None
 
+    @classmethod
+    def serves_asgi(cls) -> bool:
+        return cls.application_setting == "ASGI_APPLICATION"
+
     def translate_arguments(self, arguments: Mapping[str, Any]) -> TranslatedArgs:
         return translate(arguments, self.option_schema())
+
+    def server_argv(self) -> list[str]:
+        """The translated arguments the program itself takes (all of them, unless the
+        schema gives some options to another component)."""
+        return list(self.translated.argv)
 
     def validate(self) -> None:
         """Checks across several options, run once ARGS are translated."""
 
+    def check_environment(self) -> None:
+        """Checks against the files and environment of the machine the process runs on.
+
+        Run by ``prodserver`` and ``check --deploy``, not by every ``manage.py`` command, so
+        that a build or migration job without the production files is not blocked."""
+        check_on_machine(self.translated)
+
     def preflight(self) -> None:
         """Checks against this machine (is the port free?), run just before start."""
+
+    def inherited_sockets(self) -> int:
+        """How many sockets systemd passed this process for the server to serve."""
+        return systemd_socket_count() if self.takes_systemd_sockets else 0
 
     def prep_server_args(self) -> list[str]:
         return list(self.args)
@@ -72,3 +127,10 @@ class BaseServerBackend:
 
     def describe(self) -> ServerDescription:
         return ServerDescription()
+
+    def keep_alive_seconds(self) -> int | None:
+        """The keep-alive the server will use: the configured one, or its default."""
+        if self.keep_alive is None:
+            return None
+        configured = self.translated.values.get(self.keep_alive.option)
+        return int(str(configured)) if configured is not None else self.keep_alive.default

@@ -61,7 +61,7 @@ class Command(BaseCommand):
                 return
             name = options["name"]
             config = process_config(name)
-            backend = load_backend(config, overrides)
+            backend = load_backend(config, overrides, on_this_machine=True)
             if options["dry_run"]:
                 self.stdout.write(self.equivalent_command(backend, options.get("settings")))
                 return
@@ -99,7 +99,8 @@ class Command(BaseCommand):
         for config in production_processes().values():
             self.stdout.write(f"{config.name}: {config.backend_path}")
             try:
-                line = shlex.join(load_backend(config).command_line(redact=True))
+                backend = load_backend(config, on_this_machine=True)
+                line = shlex.join(backend.command_line(redact=True))
             except ConfigurationError as error:
                 broken += 1
                 self.stdout.write(f"    error: {error.message}")

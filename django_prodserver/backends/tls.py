@@ -6,8 +6,8 @@ import os
 import ssl
 from dataclasses import dataclass
 
-from .errors import TLSFilesError
-from .translation import TranslatedArgs
+from ..errors import TLSFilesError
+from ..options.translation import TranslatedArgs
 
 
 @dataclass(frozen=True)

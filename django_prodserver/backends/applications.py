@@ -6,7 +6,7 @@ from importlib import import_module
 
 from django.conf import settings
 
-from .errors import ApplicationError
+from ..errors import ApplicationError
 
 
 def application_import_string(setting: str) -> str:

@@ -1,4 +1,5 @@
-"""A uvicorn server whose graceful stop loses no request it has accepted.
+"""uvicorn servers whose graceful stops lose no request they have accepted: on a signal
+(DrainingServer) and when recycled after a number of requests (RecyclingServer).
 
 uvicorn's own shutdown stops accepting and then closes every connection that is not in
 the middle of a request, including connections it has just accepted whose request is
@@ -12,10 +13,14 @@ and only then shuts down as uvicorn does.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import time
 
+from uvicorn.config import Config
 from uvicorn.server import Server
+
+logger = logging.getLogger("uvicorn.error")
 
 POLL_SECONDS = 0.01
 #: A client that connects and sends nothing (a pre-connect) delays the stop at most this long.
@@ -41,3 +46,34 @@ class DrainingServer(Server):
             getattr(connection, "cycle", None) is None
             for connection in self.server_state.connections
         )
+
+
+class RecyclingServer(DrainingServer):
+    """A worker that recycles itself after ``max_requests`` without failing any.
+
+    uvicorn's own ``limit_max_requests`` shuts down at once, closing connections it has
+    accepted whose request has not arrived yet: their clients get no response. Here the
+    worker first stops accepting (its siblings take new connections from the shared
+    listening socket), waits until every accepted connection has its request, and only then
+    shuts down gracefully.
+    """
+
+    def __init__(self, config: Config, max_requests: int | None) -> None:
+        super().__init__(config)
+        self.max_requests = max_requests
+        self.draining_since: float | None = None
+
+    async def on_tick(self, counter: int) -> bool:
+        if await super().on_tick(counter):
+            return True
+        if self.max_requests is None or self.server_state.total_requests < self.max_requests:
+            return False
+        if self.draining_since is None:
+            logger.info(
+                "Maximum request limit of %d reached: no new connections, recycling.",
+                self.max_requests,
+            )
+            self.stop_accepting()
+            self.draining_since = time.monotonic()
+        waited = time.monotonic() - self.draining_since
+        return not self.connections_awaiting_a_request() or waited > self.config.timeout_keep_alive

@@ -1,7 +1,7 @@
 """Start a command the way systemd starts a socket-activated service: the listening
 socket on fd 3, ``LISTEN_FDS=1`` and ``LISTEN_PID`` the command's own PID (exec keeps it).
 
-    python -m tests.socket_activator FD COMMAND...
+    python -m tests.support.socket_activator FD COMMAND...
 """
 
 import os

@@ -7,12 +7,13 @@ import importlib.util
 from collections.abc import Mapping
 from functools import cache
 
-from .click_schema import schema_from_click
-from .errors import BackendError, ConflictingOptionsError
-from .listeners import parse_mode
-from .options import InvalidValue, OptionSchema, ServerOption, Validator
-from .tls import TLSOptions, check_tls
-from .translation import TranslatedArgs
+from ..._compat import uvicorn_loop_implementations
+from ...errors import BackendError, ConflictingOptionsError
+from ...options.readers.click import schema_from_click
+from ...options.schema import InvalidValue, OptionSchema, ServerOption, Validator
+from ...options.translation import TranslatedArgs
+from ..sockets import parse_mode
+from ..tls import TLSOptions
 
 UDS_MODE = "uds-mode"
 INSTALL_HINT = "pip install 'django-prodserver[uvicorn]'"
@@ -35,17 +36,22 @@ def uvicorn_schema() -> OptionSchema:
         ) from error
     from uvicorn import config
 
-    # uvicorn 0.36 renamed its loop table from LOOP_SETUPS to LOOP_FACTORIES.
-    loops = getattr(config, "LOOP_FACTORIES", None) or getattr(config, "LOOP_SETUPS", {})
     schema = schema_from_click(uvicorn_command, "uvicorn")
     return schema.with_checks(
         {
             "port": check_port,
-            "loop": implementation_check("loop", loops),
+            "loop": implementation_check("loop", uvicorn_loop_implementations()),
             "http": implementation_check("http", config.HTTP_PROTOCOLS),
             "ws": implementation_check("ws", config.WS_PROTOCOLS),
         }
     )
+
+
+def mode_as_octal(value: object) -> object:
+    """``0o660`` written in Python is the int 432: pass it on as the octal it was."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return oct(value)
+    return value
 
 
 def check_uds_mode(value: str) -> None:
@@ -66,6 +72,7 @@ PRODSERVER_UVICORN_OPTIONS = OptionSchema(
             UDS_MODE,
             takes_value=True,
             validate=check_uds_mode,
+            convert=mode_as_octal,
             help="File mode of the 'uds' socket, e.g. 660 so that only the owner and the "
             "group (nginx's) can connect; uvicorn's own default is 666.",
         )
@@ -115,7 +122,7 @@ def _check_importable(option: str, value: str, import_string: str | None) -> Non
 
 
 def check_uvicorn_combination(translated: TranslatedArgs) -> None:
-    """Checks across options: reload with workers, and TLS files that load together."""
+    """Checks across options: reload with workers, and uds-mode without uds."""
     values = translated.values
     workers = int(str(values.get("workers", "1")))
     if values.get("reload") is True and workers > 1:
@@ -124,7 +131,12 @@ def check_uvicorn_combination(translated: TranslatedArgs) -> None:
             f"{workers} workers cannot run with reload (uvicorn would ignore workers)",
             "remove 'reload' for production, or 'workers' for development",
         )
-    check_tls(translated, UVICORN_TLS)
+    if UDS_MODE in values and not values.get("uds"):
+        raise ConflictingOptionsError(
+            translated.where(UDS_MODE),
+            "sets the mode of the 'uds' socket file, and no 'uds' is set",
+            "add 'uds': '/run/<service>/web.sock', or remove 'uds-mode'",
+        )
 
 
 AUTO_CHOICES = {"loop": ("uvloop", "asyncio"), "http": ("httptools", "h11")}

@@ -3,34 +3,34 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from ...errors import ConflictingOptionsError, ServerEnvironmentError
+from ...options.schema import OptionSchema
+from ...options.translation import OptionValue
+from ...runtime.signals import sigterm_exits_zero
 from ..applications import application_import_string
-from ..binding import check_bindable
-from ..errors import ConflictingOptionsError, ServerEnvironmentError
-from ..listeners import (
+from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription
+from ..sockets import (
     bind_unix_socket,
+    check_bindable,
     check_listening_fd,
     check_unix_socket_path,
     parse_mode,
     socket_from_fd,
-    systemd_socket_count,
     take_systemd_sockets,
 )
-from ..options import OptionSchema
-from ..stopping import sigterm_exits_zero
-from ..translation import OptionValue, TranslatedArgs
-from ..uvicorn_options import (
+from ..tls import check_tls
+from .schema import (
     UDS_MODE,
+    UVICORN_TLS,
     check_uvicorn_combination,
     implementation,
     uvicorn_schema_with_our_options,
 )
-from .base import BaseServerBackend, ServerDescription
 
 if TYPE_CHECKING:
-    from ..uvicorn_runner import Listeners
+    from ...runtime.uvicorn_runner import Listeners
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -41,37 +41,30 @@ class UvicornServer(BaseServerBackend):
     """``uvicorn <ASGI_APPLICATION> <ARGS>`` in this process."""
 
     program = "uvicorn"
-    keep_alive = ("timeout-keep-alive", 5)
     application_setting: ClassVar[str] = "ASGI_APPLICATION"
+    keep_alive = KeepAlive("timeout-keep-alive", 5)
+    trusted_proxies_option = "forwarded-allow-ips"
+    proxy_headers_option = "proxy-headers"
+    reload_option = "reload"
+    takes_systemd_sockets = True
     interface: ClassVar[str | None] = None
 
     @classmethod
     def option_schema(cls) -> OptionSchema:
         return uvicorn_schema_with_our_options()
 
-    def translate_arguments(self, arguments: Mapping[str, Any]) -> TranslatedArgs:
-        schema = self.option_schema()
-        arguments = {
-            key: oct(value)
-            if isinstance(value, int) and not isinstance(value, bool) and _is_uds_mode(schema, key)
-            else value
-            for key, value in arguments.items()
-        }
-        translated = super().translate_arguments(arguments)
-        keys = [str(key) for key in arguments]
-        translated.argv = translated.argv_for([k for k in keys if not _is_uds_mode(schema, k)])
-        return translated
+    def server_argv(self) -> list[str]:
+        """uvicorn's own options; ours (``uds-mode``) are for the sockets we open."""
+        return self.translated.argv_of("uvicorn")
 
     def validate(self) -> None:
         self._check_interface()
         check_uvicorn_combination(self.translated)
-        if UDS_MODE in self.translated.values and not self.translated.values.get("uds"):
-            raise ConflictingOptionsError(
-                self.translated.where(UDS_MODE),
-                "sets the mode of the 'uds' socket file, and no 'uds' is set",
-                "add 'uds': '/run/<service>/web.sock', or remove 'uds-mode'",
-            )
         self.application = application_import_string(self.application_setting)
+
+    def check_environment(self) -> None:
+        super().check_environment()
+        check_tls(self.translated, UVICORN_TLS)
         self._check_whole_command_line()
 
     def _check_whole_command_line(self) -> None:
@@ -103,7 +96,7 @@ class UvicornServer(BaseServerBackend):
 
     def preflight(self) -> None:
         values = self.translated.values
-        if systemd_socket_count():
+        if self.inherited_sockets():
             return
         if values.get("fd") is not None:
             check_listening_fd(int(str(values["fd"])), self.translated.where("fd"))
@@ -123,9 +116,9 @@ class UvicornServer(BaseServerBackend):
             workers = "1 (reloading)"
         else:
             workers = str(values.get("workers") or os.environ.get("WEB_CONCURRENCY") or 1)
-        inherited = systemd_socket_count()
+        inherited = self.inherited_sockets()
         binds = (
-            [f"{inherited} socket(s) passed by systemd (LISTEN_FDS)"]
+            [Bind(f"{inherited} socket(s) passed by systemd (LISTEN_FDS)")]
             if inherited
             else [uvicorn_bind(values)]
         )
@@ -145,7 +138,7 @@ class UvicornServer(BaseServerBackend):
         import click
         from uvicorn.main import main as uvicorn_command
 
-        from ..uvicorn_runner import running_uvicorn_with
+        from ...runtime.uvicorn_runner import running_uvicorn_with
 
         with sigterm_exits_zero(), running_uvicorn_with(self.listeners()):
             try:
@@ -156,7 +149,7 @@ class UvicornServer(BaseServerBackend):
     def listeners(self) -> Listeners | None:
         """The sockets prodserver opens for uvicorn; None when uvicorn binds its own."""
         values = self.translated.values
-        from ..uvicorn_runner import Listeners
+        from ...runtime.uvicorn_runner import Listeners
 
         inherited = take_systemd_sockets()
         if inherited:
@@ -170,11 +163,6 @@ class UvicornServer(BaseServerBackend):
         return None
 
 
-def _is_uds_mode(schema: OptionSchema, key: str) -> bool:
-    lookup = schema.lookup(key)
-    return lookup is not None and lookup.option.name == UDS_MODE
-
-
 class UvicornWSGIServer(UvicornServer):
     """``uvicorn <WSGI_APPLICATION> --interface=wsgi <ARGS>`` in this process."""
 
@@ -182,16 +170,16 @@ class UvicornWSGIServer(UvicornServer):
     interface = "wsgi"
 
 
-def uvicorn_bind(values: dict[str, OptionValue]) -> str:
+def uvicorn_bind(values: dict[str, OptionValue]) -> Bind:
     scheme = "https" if values.get("ssl-certfile") else "http"
     if values.get("uds"):
         mode = f" (mode {values[UDS_MODE]})" if UDS_MODE in values else ""
-        return f"unix:{values['uds']}{mode}"
+        return Bind(f"unix:{values['uds']}{mode}")
     if values.get("fd"):
-        return f"fd://{values['fd']}"
+        return Bind(f"fd://{values['fd']}")
     host = str(values.get("host", DEFAULT_HOST))
     shown = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{shown}:{values.get('port', DEFAULT_PORT)}"
+    return Bind(f"{scheme}://{shown}:{values.get('port', DEFAULT_PORT)}", tcp=True)
 
 
 def environment_error(error: Exception) -> ServerEnvironmentError:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import ConfigurationError
-from .options import OptionSchema, normalise_key
+from ..errors import ConfigurationError
+from .schema import OptionSchema, normalise_key
 
 
 def parse_overrides(tokens: list[str], schema: OptionSchema | None) -> dict[str, Any]:

@@ -8,7 +8,6 @@ uvicorn's own command parses the arguments (and its ``UVICORN_*`` variables) and
 from __future__ import annotations
 
 import importlib
-import inspect
 import logging
 import os
 import socket
@@ -22,8 +21,9 @@ from typing import Any
 from uvicorn import Config, Server
 from uvicorn.supervisors import ChangeReload, Multiprocess
 
+from .._compat import exit_after_failed_startup, uvicorn_supervisor
 from .draining import DrainingServer
-from .readiness import notify_ready
+from .systemd import notify_ready
 
 logger = logging.getLogger("uvicorn.error")
 
@@ -38,10 +38,8 @@ class NotifyingServer(DrainingServer):
         await super().startup(sockets)
         if self.started:
             notify_ready(f"uvicorn serving in process {os.getpid()}")
-        elif self.lifespan.should_exit:
-            # The application's start-up failed: recent uvicorn (0.54) exits with this status
-            # itself; older ones (0.30) return, and their supervisor restarts the worker.
-            sys.exit(STARTUP_FAILURE)
+        else:
+            exit_after_failed_startup(self, STARTUP_FAILURE)
 
 
 class NotifyingMultiprocess(Multiprocess):
@@ -107,8 +105,8 @@ def run(
     finally:
         if config.uds and os.path.exists(config.uds):
             os.remove(config.uds)
-    if not server.started and not config.should_reload and config.workers == 1:
-        sys.exit(STARTUP_FAILURE)
+    if not config.should_reload and config.workers == 1:
+        exit_after_failed_startup(server, STARTUP_FAILURE)
 
 
 def listening(config: Config) -> socket.socket:
@@ -122,10 +120,10 @@ def listening(config: Config) -> socket.socket:
 def supervisor(
     config: Config, server: Server, sockets: list[socket.socket]
 ) -> NotifyingMultiprocess:
-    # uvicorn 0.30 to 0.3x take the worker target; later versions build their own.
-    if "target" in inspect.signature(Multiprocess).parameters:
-        return NotifyingMultiprocess(config, target=server.run, sockets=sockets)  # type: ignore[call-arg]
-    return NotifyingMultiprocess(config, sockets=sockets)
+    workers: NotifyingMultiprocess = uvicorn_supervisor(
+        NotifyingMultiprocess, config, server, sockets
+    )
+    return workers
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """The gunicorn master that ``prodserver`` replaces itself with (same process, by exec).
 
-``python -m django_prodserver.gunicorn_master [gunicorn arguments]`` is ``gunicorn
+``python -m django_prodserver.runtime.gunicorn_master [gunicorn arguments]`` is ``gunicorn
 [gunicorn arguments]``, with the import path of the ``manage.py`` process, SIGUSR2 re-running
 ``manage.py prodserver NAME`` (so an upgrade re-reads and re-checks the settings), SIGWINCH
 stopping the old workers after SIGUSR2 even when not daemonized, and gunicorn's loggers
@@ -21,7 +21,7 @@ from typing import Any
 
 from gunicorn.app.wsgiapp import WSGIApplication
 
-from django_prodserver.server_loggers import reenable_server_loggers
+from django_prodserver.runtime.server_loggers import reenable_server_loggers
 
 CONTEXT_VARIABLE = "PRODSERVER_GUNICORN_CONTEXT"
 #: "0" keeps the preloaded application's objects in the garbage collector's reach.

@@ -17,11 +17,13 @@ from typing import Any
 
 import httpx
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_PROJECT = REPO_ROOT / "example_project"
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 POLL_INTERVAL = 0.05
+#: What coverage.py passes to the processes it measures.
+COVERAGE_VARIABLES = ("COVERAGE_", "COV_CORE_")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -199,9 +201,18 @@ class ServerFactory:
         *,
         group: str | None = None,
         base_url: str | None = None,
+        measured: bool = True,
     ) -> ServerProcess:
-        """Any server command, with DJANGO_SETTINGS_MODULE left for it to choose."""
-        environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        """Any server command, with DJANGO_SETTINGS_MODULE left for it to choose.
+
+        ``measured=False`` keeps coverage out of the process (and its data file off a disk
+        the test makes read-only)."""
+        environment = {
+            name: value
+            for name, value in os.environ.items()
+            if name != "DJANGO_SETTINGS_MODULE"
+            and (measured or not name.startswith(COVERAGE_VARIABLES))
+        }
         environment.update(env)
         log_path = self.log_dir / f"server-{len(self.started)}.log"
         with open(log_path, "wb") as log:
