@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import sys
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 
@@ -42,6 +43,7 @@ def exit_after_failed_startup(server: Any, status: int) -> None:
         sys.exit(status)
 
 
+@cache
 def uvicorn_takes_ssl_context_factory() -> bool:
     """``uvicorn.Config(ssl_context_factory=...)``, which gunicorn's ``ssl_context`` hook
     needs, exists only in recent uvicorn."""
@@ -50,6 +52,7 @@ def uvicorn_takes_ssl_context_factory() -> bool:
     return "ssl_context_factory" in inspect.signature(Config).parameters
 
 
+@cache
 def gunicorn_has_control_socket() -> bool:
     """gunicorn 27 added a control socket (``--no-control-socket`` turns it off)."""
     from gunicorn.config import KNOWN_SETTINGS
