@@ -20,7 +20,7 @@ from django_prodserver.processes import load_backend
 
 from . import custom_backends
 from .conftest import ENCRYPTED_KEY_PASSWORD
-from .support.processes import UVICORN, UVICORN_WSGI
+from .support.processes import GUNICORN_UVICORN, UVICORN, UVICORN_WSGI
 
 
 def load(backend: str, args: dict[str, Any] | None = None) -> BaseServerBackend:
@@ -123,8 +123,23 @@ def test_other_interface_on_the_wsgi_backend() -> None:
     ("setting", "backend"), [("ASGI_APPLICATION", UVICORN), ("WSGI_APPLICATION", UVICORN_WSGI)]
 )
 def test_application_setting_missing(settings: Settings, setting: str, backend: str) -> None:
-    delattr(settings, setting)
+    del settings.ASGI_APPLICATION, settings.WSGI_APPLICATION
     assert error_for(backend).startswith(f"{setting}: is not set; point it at your project's")
+
+
+@pytest.mark.parametrize("backend", [UVICORN, GUNICORN_UVICORN])
+def test_without_asgi_application_the_asgi_module_next_to_wsgi_is_served(
+    settings: Settings, backend: str
+) -> None:
+    """As startproject lays a project out: mysite/asgi.py beside WSGI_APPLICATION's module."""
+    del settings.ASGI_APPLICATION
+    loaded = load(backend)
+    assert loaded.prep_server_args()[0] == "example_project.asgi:application"
+    assert loaded.notes == [
+        "ASGI_APPLICATION is not set: serving example_project.asgi.application, the asgi "
+        "module next to WSGI_APPLICATION (example_project.wsgi.application)"
+    ]
+    assert load(UVICORN_WSGI).notes == []
 
 
 def test_application_not_importable(settings: Settings) -> None:

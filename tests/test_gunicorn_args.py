@@ -114,12 +114,48 @@ def test_subclass_of_our_worker_is_accepted() -> None:
     assert args[1:] == [*CONTROL_SOCKET_OFF, "--worker-class=tests.custom_workers.MyUvicornWorker"]
 
 
-def test_other_worker_class_is_refused() -> None:
+def test_a_wsgi_worker_class_is_refused_under_the_asgi_backend() -> None:
     assert error_for(GUNICORN_UVICORN, {"worker-class": "sync"}) == (
-        "PRODUCTION_PROCESSES['web']['ARGS']['worker-class']: 'sync' is not one of our uvicorn "
-        "workers; use 'django_prodserver.workers.UvicornWorker', a subclass of it, or "
-        "GunicornServer for gunicorn's own workers"
+        "PRODUCTION_PROCESSES['web']['ARGS']['worker-class']: 'sync' runs WSGI applications, "
+        "and GunicornUvicornServer serves ASGI_APPLICATION; use "
+        "django_prodserver.backends.gunicorn.GunicornServer for gunicorn's own workers, or "
+        "remove 'worker-class' (our uvicorn worker is the default)"
     )
+
+
+@pytest.mark.parametrize(
+    "worker",
+    [
+        "django_prodserver.workers.UvicornWorker",
+        "django_prodserver.workers.UvicornH11Worker",
+        "tests.custom_workers.MyUvicornWorker",
+        "uvicorn.workers.UvicornWorker",
+        "uvicorn_worker.UvicornWorker",
+        "asgi",
+    ],
+)
+def test_an_asgi_worker_class_is_refused_under_the_wsgi_backend(worker: str) -> None:
+    from django_prodserver.backends.gunicorn.schema import load_worker_class
+
+    try:
+        load_worker_class(worker)
+    except Exception:
+        pytest.skip(f"{worker} is not installed here (or not in this gunicorn)")
+    message = error_for(GUNICORN, {"worker-class": worker})
+    assert f"{worker!r} runs ASGI applications, and GunicornServer serves WSGI_APPLICATION" in (
+        message
+    )
+    assert message.endswith(
+        "use django_prodserver.backends.gunicorn.GunicornUvicornServer for ASGI, or a WSGI "
+        "worker such as 'sync' or 'gthread'"
+    )
+
+
+def test_migrating_from_uvicorn_worker_names_ours() -> None:
+    """Whether or not the uvicorn-worker package is installed, the hint names our worker."""
+    message = error_for(GUNICORN_UVICORN, {"worker-class": "uvicorn_worker.UvicornH11Worker"})
+    assert "'django_prodserver.workers.UvicornH11Worker'" in message
+    assert "])" not in message
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,14 @@
-"""Find the project's ASGI or WSGI application from its setting, as an import string."""
+"""Find the project's ASGI or WSGI application from its setting, as an import string.
+
+``startproject`` writes ``mysite/asgi.py`` and ``mysite/wsgi.py`` but only the
+``WSGI_APPLICATION`` setting (``ASGI_APPLICATION`` is no Django setting). So, where
+``ASGI_APPLICATION`` is not set, the ASGI application is the ``asgi`` module next to the
+``WSGI_APPLICATION`` one, as ``startproject`` lays them out, and the command says so.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import import_module
 
 from django.conf import settings
@@ -9,12 +16,39 @@ from django.conf import settings
 from ..errors import ApplicationError
 
 
-def application_import_string(setting: str) -> str:
-    """``'mysite.asgi.application'`` in ``setting`` → ``'mysite.asgi:application'``, imported
-    once here so that a mistake is reported before any server starts."""
+@dataclass(frozen=True)
+class Application:
+    """``import_string`` is ``'mysite.asgi:application'``; ``origin`` says where it came
+    from when not from its own setting."""
+
+    import_string: str
+    origin: str | None = None
+
+
+def find_application(setting: str) -> Application:
+    """The application ``setting`` names, imported once here so that a mistake is reported
+    before any server starts."""
+    path = getattr(settings, setting, None)
+    if path or setting != "ASGI_APPLICATION":
+        return Application(_import_string(setting, path))
+    wsgi_path = getattr(settings, "WSGI_APPLICATION", None)
+    if not isinstance(wsgi_path, str) or "." not in wsgi_path.strip("."):
+        return Application(_import_string(setting, path))  # raises: ASGI_APPLICATION not set
+    module, _, _ = wsgi_path.rpartition(".")
+    package = module.rpartition(".")[0]
+    derived = f"{package}.asgi.application" if package else "asgi.application"
+    return Application(
+        _import_string(setting, derived, derived_from_wsgi=True),
+        origin=f"ASGI_APPLICATION is not set: serving {derived}, the asgi module next to "
+        f"WSGI_APPLICATION ({wsgi_path})",
+    )
+
+
+def _import_string(setting: str, path: object, *, derived_from_wsgi: bool = False) -> str:
+    """``'mysite.asgi.application'`` → ``'mysite.asgi:application'``, once it imports."""
     kind = "ASGI" if setting.startswith("ASGI") else "WSGI"
     example = f"e.g. {setting} = 'mysite.{kind.lower()}.application'"
-    path = getattr(settings, setting, None)
+    how = f"is not set, and {path!r} (next to WSGI_APPLICATION)" if derived_from_wsgi else ""
     if not path:
         raise ApplicationError(
             (),
@@ -35,16 +69,17 @@ def application_import_string(setting: str) -> str:
     except Exception as error:
         raise ApplicationError(
             (),
-            f"{path!r} could not be imported ({type(error).__name__}: {error})",
-            f"fix the module or the setting, {example} (--traceback shows where it failed)",
+            f"{how or repr(path)} could not be imported ({type(error).__name__}: {error})",
+            f"{'set it' if how else 'fix the module or the setting'}, {example} "
+            "(--traceback shows where it failed)",
             setting=setting,
         ) from error
     application = getattr(module, attribute, None)
     if application is None:
         raise ApplicationError(
             (),
-            f"module {module_path!r} has no attribute {attribute!r}",
-            f"define it there or fix the setting, {example}",
+            f"{how + ': ' if how else ''}module {module_path!r} has no attribute {attribute!r}",
+            f"define it there or {'set' if how else 'fix'} the setting, {example}",
             setting=setting,
         )
     if not callable(application):

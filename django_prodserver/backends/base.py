@@ -76,6 +76,9 @@ class BaseServerBackend:
 
     def __init__(self, **server_args: Any) -> None:
         self.server_args = server_args
+        #: What the command tells the user besides the banner (where the application
+        #: came from, say), one line each.
+        self.notes: list[str] = []
         arguments: Mapping[str, Any] = server_args.get("ARGS") or {}
         self.translated: TranslatedArgs = self.translate_arguments(arguments)
         self.args: list[str] = self.server_argv()

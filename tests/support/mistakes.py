@@ -169,10 +169,18 @@ MISTAKES = [
         f"{WHERE}['ARGS']['interface']: UvicornWSGIServer always runs with --interface=wsgi",
     ),
     Mistake(
-        "ASGI_APPLICATION missing",
+        "ASGI_APPLICATION and WSGI_APPLICATION missing",
         web(),
         "ASGI_APPLICATION: is not set;",
-        settings={"ASGI_APPLICATION": None},
+        settings={"ASGI_APPLICATION": None, "WSGI_APPLICATION": None},
+    ),
+    Mistake(
+        "ASGI_APPLICATION missing, no asgi module next to WSGI_APPLICATION",
+        web(),
+        "ASGI_APPLICATION: is not set, and 'tests.asgi.application' (next to WSGI_APPLICATION) "
+        "could not be imported",
+        settings={"ASGI_APPLICATION": None, "WSGI_APPLICATION": "tests.wsgi.application"},
+        documented=False,
     ),
     Mistake(
         "ASGI_APPLICATION not importable",
@@ -197,9 +205,29 @@ MISTAKES = [
         f"{WHERE}['ARGS']['threads']: {SPLIT}; our uvicorn worker runs one event loop",
     ),
     Mistake(
-        "A gunicorn worker class under GunicornUvicornServer",
+        "A WSGI worker class under GunicornUvicornServer",
         web({"worker-class": "sync"}, GUNICORN_UVICORN),
-        f"{WHERE}['ARGS']['worker-class']: 'sync' is not one of our uvicorn workers",
+        f"{WHERE}['ARGS']['worker-class']: 'sync' runs WSGI applications, and "
+        "GunicornUvicornServer serves ASGI_APPLICATION; use "
+        "django_prodserver.backends.gunicorn.GunicornServer",
+    ),
+    Mistake(
+        "Our ASGI worker under GunicornServer",
+        web({"worker-class": "django_prodserver.workers.UvicornWorker"}, GUNICORN),
+        f"{WHERE}['ARGS']['worker-class']: 'django_prodserver.workers.UvicornWorker' runs ASGI "
+        "applications, and GunicornServer serves WSGI_APPLICATION (every request would fail); "
+        "use django_prodserver.backends.gunicorn.GunicornUvicornServer",
+    ),
+    Mistake(
+        "The classic uvicorn recipe's worker under GunicornServer",
+        web({"worker-class": "uvicorn.workers.UvicornWorker"}, GUNICORN),
+        f"{WHERE}['ARGS']['worker-class']: 'uvicorn.workers.UvicornWorker' runs ASGI applications",
+    ),
+    Mistake(
+        "uvicorn-worker's worker under GunicornUvicornServer",
+        web({"worker-class": "uvicorn.workers.UvicornWorker"}, GUNICORN_UVICORN),
+        f"{WHERE}['ARGS']['worker-class']: 'uvicorn.workers.UvicornWorker' is uvicorn's "
+        "worker; GunicornUvicornServer runs our own; use 'django_prodserver.workers.UvicornWorker'",
     ),
     Mistake(
         "A gunicorn config-file setting in ARGS",

@@ -164,14 +164,66 @@ def check_bind(value: str) -> None:
         raise InvalidValue(f"port {address[1]} is out of range", "use a port from 0 to 65535")
 
 
-def check_worker_class(value: str) -> None:
+UVICORN_WORKER = "django_prodserver.workers.UvicornWorker"
+UVICORN_H11_WORKER = "django_prodserver.workers.UvicornH11Worker"
+#: Worker classes from other packages that run ASGI applications, and ours to use instead.
+OURS_INSTEAD_OF = {
+    "uvicorn_worker.UvicornWorker": UVICORN_WORKER,
+    "uvicorn_worker.UvicornH11Worker": UVICORN_H11_WORKER,
+    "uvicorn.workers.UvicornWorker": UVICORN_WORKER,
+    "uvicorn.workers.UvicornH11Worker": UVICORN_H11_WORKER,
+}
+#: Packages whose gunicorn workers run ASGI applications.
+ASGI_WORKER_PACKAGES = ("uvicorn", "uvicorn_worker", "django_prodserver")
+
+
+def load_worker_class(value: str) -> Any:
     from gunicorn.util import load_class
 
+    return load_class(value, section="gunicorn.workers")
+
+
+def check_worker_class(value: str) -> None:
     try:
-        load_class(value, section="gunicorn.workers")
+        load_worker_class(value)
     except Exception as error:
-        message = str(error).strip().splitlines()[-1] if str(error).strip() else repr(error)
+        ours = OURS_INSTEAD_OF.get(value)
         raise InvalidValue(
-            f"worker class {value!r} cannot be loaded ({message})",
-            "use one of gunicorn's workers ('sync', 'gthread', ...) or an importable class path",
+            f"worker class {value!r} cannot be loaded ({_last_line(error)})",
+            f"use {ours!r} with GunicornUvicornServer, which replaces it"
+            if ours
+            else "use one of gunicorn's workers ('sync', 'gthread', ...) or an importable "
+            "class path",
         ) from error
+
+
+def is_asgi_worker(value: str) -> bool:
+    """Whether the worker class runs an ASGI application (ours, uvicorn's, gunicorn's own
+    ``asgi``, or a subclass of one), so that it cannot serve a WSGI one."""
+    if value.split(".")[0] in ASGI_WORKER_PACKAGES:
+        return True
+    try:
+        worker = load_worker_class(value)
+    except Exception:
+        return False
+    asgi_bases = [base for base in _asgi_worker_bases() if base is not None]
+    return isinstance(worker, type) and (
+        issubclass(worker, tuple(asgi_bases))
+        or worker.__module__.split(".")[0] in ASGI_WORKER_PACKAGES
+    )
+
+
+def _asgi_worker_bases() -> list[type | None]:
+    from ...workers import UvicornWorker
+
+    try:
+        from gunicorn.workers.gasgi import ASGIWorker  # gunicorn 24 and later
+    except ImportError:
+        return [UvicornWorker]
+    return [UvicornWorker, ASGIWorker]
+
+
+def _last_line(error: BaseException) -> str:
+    """gunicorn reports a class it cannot load with the whole traceback, in brackets."""
+    lines = [line.strip(" []") for line in str(error).splitlines() if line.strip(" []")]
+    return lines[-1] if lines else type(error).__name__

@@ -17,12 +17,20 @@ from ...options.redaction import redacted
 from ...options.schema import OptionSchema
 from ...runtime.worker_args import ENVIRONMENT_VARIABLE as UVICORN_ARGS_VARIABLE
 from ...runtime.worker_args import encode
-from ..applications import application_import_string
+from ..applications import find_application
 from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription
 from ..sockets import check_bindable
 from ..tls import TLSOptions, check_tls
 from ..uvicorn.schema import implementation
-from .schema import gunicorn_schema, gunicorn_uvicorn_schema
+from .schema import (
+    OURS_INSTEAD_OF,
+    UVICORN_H11_WORKER,
+    UVICORN_WORKER,
+    gunicorn_schema,
+    gunicorn_uvicorn_schema,
+    is_asgi_worker,
+    load_worker_class,
+)
 
 MASTER_MODULE = "django_prodserver.runtime.gunicorn_master"
 CONTEXT_VARIABLE = "PRODSERVER_GUNICORN_CONTEXT"
@@ -30,8 +38,6 @@ INHERITED_SOCKETS = ("GUNICORN_FD", "LISTEN_FDS")
 CONTROL_SOCKET_OPTIONS = ("control-socket", "control-socket-mode", "no-control-socket")
 DEFAULT_BIND = "127.0.0.1:8000"
 
-UVICORN_WORKER = "django_prodserver.workers.UvicornWorker"
-UVICORN_H11_WORKER = "django_prodserver.workers.UvicornH11Worker"
 
 GUNICORN_TLS = TLSOptions(
     certfile="certfile", keyfile="keyfile", ca_certs="ca-certs", ciphers="ciphers", password=None
@@ -64,11 +70,26 @@ class GunicornServer(BaseServerBackend):
         return self.translated.argv_of("gunicorn")
 
     def validate(self) -> None:
-        self.application = application_import_string(self.application_setting)
+        self._check_worker_interface()
+        application = find_application(self.application_setting)
+        self.application = application.import_string
+        if application.origin:
+            self.notes.append(application.origin)
 
     def check_environment(self) -> None:
         super().check_environment()
         check_tls(self.translated, self.tls_options)
+
+    def _check_worker_interface(self) -> None:
+        chosen = self.translated.values.get("worker-class")
+        if chosen is not None and is_asgi_worker(str(chosen)):
+            raise ConflictingOptionsError(
+                self.translated.where("worker-class"),
+                f"{chosen!r} runs ASGI applications, and GunicornServer serves "
+                "WSGI_APPLICATION (every request would fail)",
+                "use django_prodserver.backends.gunicorn.GunicornUvicornServer for ASGI, or a "
+                "WSGI worker such as 'sync' or 'gthread'",
+            )
 
     def fixed_args(self) -> list[str]:
         """What this backend adds: the control socket off unless configured (gunicorn 27
@@ -158,26 +179,35 @@ class GunicornUvicornServer(GunicornServer):
         """The options our uvicorn worker reads, passed to it in $PRODSERVER_UVICORN_ARGS."""
         return self.translated.argv_of("uvicorn")
 
-    def validate(self) -> None:
-        self._check_worker_class()
-        super().validate()
-
-    def _check_worker_class(self) -> None:
+    def _check_worker_interface(self) -> None:
         chosen = self.translated.values.get("worker-class")
         if chosen is None:
             return
-        from gunicorn.util import load_class
-
         from ...workers import UvicornWorker
 
-        worker_class = load_class(str(chosen), section="gunicorn.workers")
-        if not (isinstance(worker_class, type) and issubclass(worker_class, UvicornWorker)):
+        worker_class = load_worker_class(str(chosen))
+        if isinstance(worker_class, type) and issubclass(worker_class, UvicornWorker):
+            return
+        where = self.translated.where("worker-class")
+        ours = OURS_INSTEAD_OF.get(str(chosen))
+        if ours:
             raise ConflictingOptionsError(
-                self.translated.where("worker-class"),
-                f"{chosen!r} is not one of our uvicorn workers",
-                f"use {UVICORN_WORKER!r}, a subclass of it, or GunicornServer for gunicorn's "
-                "own workers",
+                where,
+                f"{chosen!r} is uvicorn's worker; GunicornUvicornServer runs our own",
+                f"use {ours!r}, or remove 'worker-class'",
             )
+        if is_asgi_worker(str(chosen)):
+            raise ConflictingOptionsError(
+                where,
+                f"{chosen!r} is not one of our uvicorn workers",
+                f"use {UVICORN_WORKER!r} or a subclass of it, or remove 'worker-class'",
+            )
+        raise ConflictingOptionsError(
+            where,
+            f"{chosen!r} runs WSGI applications, and GunicornUvicornServer serves ASGI_APPLICATION",
+            "use django_prodserver.backends.gunicorn.GunicornServer for gunicorn's own "
+            "workers, or remove 'worker-class' (our uvicorn worker is the default)",
+        )
 
     def worker_class(self) -> str:
         values = self.translated.values

@@ -9,7 +9,7 @@ from ...errors import ConflictingOptionsError, ServerEnvironmentError
 from ...options.schema import OptionSchema
 from ...options.translation import OptionValue
 from ...runtime.signals import sigterm_exits_zero
-from ..applications import application_import_string
+from ..applications import find_application
 from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription
 from ..sockets import (
     bind_unix_socket,
@@ -60,7 +60,10 @@ class UvicornServer(BaseServerBackend):
     def validate(self) -> None:
         self._check_interface()
         check_uvicorn_combination(self.translated)
-        self.application = application_import_string(self.application_setting)
+        application = find_application(self.application_setting)
+        self.application = application.import_string
+        if application.origin:
+            self.notes.append(application.origin)
 
     def check_environment(self) -> None:
         super().check_environment()

@@ -63,6 +63,7 @@ class Command(BaseCommand):
             config = process_config(name)
             backend = load_backend(config, overrides, on_this_machine=True)
             if options["dry_run"]:
+                self.say_notes(backend)
                 self.stdout.write(self.equivalent_command(backend, options.get("settings")))
                 return
             try:
@@ -76,6 +77,7 @@ class Command(BaseCommand):
                 f"Starting {config.name!r}, the first process in PRODUCTION_PROCESSES "
                 "(name another to start it instead)."
             )
+        self.say_notes(backend)
         self.say(banner(config.name, backend))
         connections.close_all()
         try:
@@ -112,6 +114,10 @@ class Command(BaseCommand):
                 f"{broken} process(es) are misconfigured",
                 "fix the errors listed above",
             )
+
+    def say_notes(self, backend: BaseServerBackend) -> None:
+        for note in backend.notes:
+            self.say(f"prodserver: {note}")
 
     def say(self, message: str) -> None:
         self.stderr.write(message)
