@@ -34,6 +34,29 @@ def is_configured() -> bool:
 
 def production_processes() -> dict[str, ProcessConfig]:
     """Every configured process, in setting order. Raises ConfigurationError on a bad shape."""
+    return {str(name): _process_config(name, entry) for name, entry in _configured().items()}
+
+
+def process_config(name: str | None) -> ProcessConfig:
+    """The process called ``name``; the first configured one when ``name`` is None. Only its
+    own entry is checked, so a broken process never blocks another from starting."""
+    processes = _configured()
+    if name is None:
+        first = next(iter(processes))
+        return _process_config(first, processes[first])
+    if name not in processes:
+        names = [str(key) for key in processes]
+        suggestion = difflib.get_close_matches(name, names, n=1)
+        hint = f"did you mean {suggestion[0]!r}? " if suggestion else ""
+        raise ConfigurationError(
+            (),
+            f"has no process named {name!r}",
+            f"{hint}choose one of {quoted_list(names)}",
+        )
+    return _process_config(name, processes[name])
+
+
+def _configured() -> Mapping[Any, Any]:
     if not is_configured():
         raise ConfigurationError((), "is not set", f"add it to your settings module, {EXAMPLE}")
     raw = getattr(settings, ROOT_SETTING)
@@ -45,23 +68,7 @@ def production_processes() -> dict[str, ProcessConfig]:
         )
     if not raw:
         raise ConfigurationError((), "is empty", f"configure at least one process, {EXAMPLE}")
-    return {str(name): _process_config(name, entry) for name, entry in raw.items()}
-
-
-def process_config(name: str | None) -> ProcessConfig:
-    """The process called ``name``; the first configured one when ``name`` is None."""
-    processes = production_processes()
-    if name is None:
-        return next(iter(processes.values()))
-    if name not in processes:
-        suggestion = difflib.get_close_matches(name, list(processes), n=1)
-        hint = f"did you mean {suggestion[0]!r}? " if suggestion else ""
-        raise ConfigurationError(
-            (),
-            f"has no process named {name!r}",
-            f"{hint}choose one of {quoted_list(list(processes))}",
-        )
-    return processes[name]
+    return raw
 
 
 def _process_config(name: object, entry: object) -> ProcessConfig:
@@ -110,3 +117,17 @@ def _process_config(name: object, entry: object) -> ProcessConfig:
             "e.g. 'ARGS': {'host': '0.0.0.0', 'port': '8000'}",
         )
     return ProcessConfig(name=name, backend_path=backend, args=args, raw=entry)
+
+
+def check_allowed_hosts() -> None:
+    """As ``runserver`` refuses to: with DEBUG off and no ALLOWED_HOSTS, Django answers 400
+    to every request (and logs nothing), so a web server is refused before it starts."""
+    if not settings.DEBUG and not settings.ALLOWED_HOSTS:
+        raise ConfigurationError(
+            (),
+            "is empty while DEBUG is False, so Django would answer 400 (Bad Request) to every "
+            "request",
+            "list the host names this server answers to, e.g. "
+            "ALLOWED_HOSTS = ['www.example.com'] (or set DEBUG = True for development)",
+            setting="ALLOWED_HOSTS",
+        )

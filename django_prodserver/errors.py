@@ -34,6 +34,15 @@ class ConfigurationError(Exception):
     def message(self) -> str:
         return f"{self.location}: {self.problem}; {self.fix}"
 
+    def on_command_line(self, process: str, option: str) -> ConfigurationError:
+        """The same error, located at a ``prodserver NAME -- --option`` override rather than
+        in the setting (the option was given on the command line)."""
+        relocated = type(self)(
+            (), self.problem, self.fix, setting=f"prodserver {process} -- {option}"
+        )
+        relocated.__cause__ = self.__cause__
+        return relocated
+
     def inside(self, *outer_keys: str) -> ConfigurationError:
         """The same error, located below ``outer_keys`` of the same setting."""
         if self.setting != ROOT_SETTING:

@@ -22,6 +22,8 @@ from . import custom_backends
 from .conftest import ENCRYPTED_KEY_PASSWORD
 from .support.processes import GUNICORN_UVICORN, UVICORN, UVICORN_WSGI
 
+WHERE = (("web", "ARGS", "host"), ("web", "ARGS", "port"))
+
 
 def load(backend: str, args: dict[str, Any] | None = None) -> BaseServerBackend:
     raw = {"BACKEND": backend, "ARGS": args or {}}
@@ -219,7 +221,7 @@ def test_port_in_use_is_found_before_start() -> None:
         listener.listen()
         port = listener.getsockname()[1]
         with pytest.raises(ConfigurationError) as caught:
-            check_bindable("127.0.0.1", port, ("web", "ARGS"))
+            check_bindable("127.0.0.1", port, *WHERE)
     assert caught.value.message == (
         f"PRODUCTION_PROCESSES['web']['ARGS']['port']: 127.0.0.1:{port} is already in use "
         "by another process; stop that process or choose another port"
@@ -228,14 +230,14 @@ def test_port_in_use_is_found_before_start() -> None:
 
 def test_host_that_is_not_an_address_of_this_machine() -> None:
     with pytest.raises(ConfigurationError) as caught:
-        check_bindable("192.0.2.1", 8000, ("web", "ARGS"))
+        check_bindable("192.0.2.1", 8000, *WHERE)
     assert caught.value.keys == ("web", "ARGS", "host")
     assert "is not an address of this machine" in caught.value.problem
 
 
 def test_host_with_a_port_in_it() -> None:
     with pytest.raises(ConfigurationError) as caught:
-        check_bindable("0.0.0.0:8000", 8000, ("web", "ARGS"))
+        check_bindable("0.0.0.0:8000", 8000, *WHERE)
     assert caught.value.keys == ("web", "ARGS", "host")
 
 

@@ -124,12 +124,11 @@ def test_overrides_change_args_for_one_run(servers: ServerFactory) -> None:
     [
         (
             ["--port", "nine"],
-            "PRODUCTION_PROCESSES['web']['ARGS']['--port']: 'nine' is not a valid integer",
+            "prodserver web -- --port: 'nine' is not a valid integer",
         ),
         (
             ["--prot", "9001"],
-            "PRODUCTION_PROCESSES['web']['ARGS']['--prot']: uvicorn has no option --prot; "
-            "did you mean 'port'?",
+            "prodserver web -- --prot: uvicorn has no option --prot; did you mean 'port'?",
         ),
         (["--port"], "prodserver: override --port needs a value"),
         (["port", "9001"], "prodserver: override 'port' is not an option"),

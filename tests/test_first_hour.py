@@ -4,6 +4,7 @@ as written, and mistakes are caught where the user makes them."""
 from __future__ import annotations
 
 import re
+import socket
 import sys
 from pathlib import Path
 
@@ -59,3 +60,69 @@ def test_the_quickstart_word_by_word(fresh_project: Path, servers: ServerFactory
     assert server.get("/admin/login/").status_code == 200
     assert server.stop() == 0
     assert "prodserver: starting 'web' (UvicornServer)" in server.output()
+
+
+UVICORN_WEB = """
+PRODUCTION_PROCESSES = {
+    "web": {
+        "BACKEND": "django_prodserver.backends.uvicorn.UvicornServer",
+        "ARGS": {"host": "127.0.0.1", "port": "8000"},
+    },
+}
+"""
+
+
+def test_debug_off_without_allowed_hosts_is_refused_like_runserver(fresh_project: Path) -> None:
+    add_settings(fresh_project, UVICORN_WEB + "DEBUG = False\n")
+    result = manage(fresh_project, "prodserver", "web", "--dry-run")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "CommandError: ALLOWED_HOSTS: is empty while DEBUG is False, so Django would answer "
+        "400 (Bad Request) to every request; list the host names this server answers to, "
+        "e.g. ALLOWED_HOSTS = ['www.example.com'] (or set DEBUG = True for development)"
+    ]
+    add_settings(fresh_project, "ALLOWED_HOSTS = ['www.example.com']")
+    assert manage(fresh_project, "prodserver", "web", "--dry-run").returncode == 0
+    assert manage(fresh_project, "check").returncode == 0  # only prodserver refuses
+
+
+def test_a_broken_process_does_not_block_another(fresh_project: Path) -> None:
+    add_settings(
+        fresh_project,
+        UVICORN_WEB + 'PRODUCTION_PROCESSES["old"] = {"ARGS": ["--port", "8001"]}\n',
+    )
+    started = manage(fresh_project, "prodserver", "web", "--dry-run")
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.startswith("uvicorn mysite.asgi:application --host=127.0.0.1")
+    broken = manage(fresh_project, "prodserver", "old", "--dry-run")
+    assert broken.returncode == 2
+    assert "PRODUCTION_PROCESSES['old']: has no 'BACKEND'" in broken.stderr
+    assert manage(fresh_project, "check").returncode == 1  # check still reports it
+
+
+def test_a_port_clash_under_gunicorn_names_bind(fresh_project: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        add_settings(
+            fresh_project,
+            "PRODUCTION_PROCESSES = {'web': {'BACKEND': "
+            "'django_prodserver.backends.gunicorn.GunicornServer', "
+            f"'ARGS': {{'bind': '127.0.0.1:{port}'}}}}}}",
+        )
+        result = manage(fresh_project, "prodserver", "web")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"CommandError: PRODUCTION_PROCESSES['web']['ARGS']['bind']: 127.0.0.1:{port} is "
+        "already in use by another process; stop that process or choose another port"
+    ]
+
+
+def test_an_override_typo_is_located_on_the_command_line(fresh_project: Path) -> None:
+    add_settings(fresh_project, UVICORN_WEB)
+    result = manage(fresh_project, "prodserver", "web", "--dry-run", "--", "--prot", "9000")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "CommandError: prodserver web -- --prot: uvicorn has no option --prot; did you mean 'port'?"
+    ]

@@ -140,9 +140,12 @@ def _remove_stale_socket(path: str, remove: bool = True) -> None:
     )
 
 
-def check_bindable(host: str, port: int, where: tuple[str, ...]) -> None:
+def check_bindable(
+    host: str, port: int, host_where: tuple[str, ...], port_where: tuple[str, ...]
+) -> None:
     """Bind and release ``host:port`` the way the server will (SO_REUSEADDR, so a port
-    in TIME_WAIT counts as free), turning failures into one-line errors."""
+    in TIME_WAIT counts as free), turning failures into one-line errors that name the ARGS
+    key holding the host and the one holding the port (the same key for gunicorn's bind)."""
     if port == 0:
         return
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -153,35 +156,40 @@ def check_bindable(host: str, port: int, where: tuple[str, ...]) -> None:
             probe.bind((host, port))
         except socket.gaierror as error:
             raise ConfigurationError(
-                (*where, "host"),
+                host_where,
                 f"{host!r} cannot be resolved ({error.strerror})",
                 "use an IP address such as '0.0.0.0' or '127.0.0.1' (the port goes in 'port')",
             ) from error
         except OSError as error:
-            raise _bind_error(error, address, host, port, where) from error
+            raise _bind_error(error, address, host, port, host_where, port_where) from error
 
 
 def _bind_error(
-    error: OSError, address: str, host: str, port: int, where: tuple[str, ...]
+    error: OSError,
+    address: str,
+    host: str,
+    port: int,
+    host_where: tuple[str, ...],
+    port_where: tuple[str, ...],
 ) -> ConfigurationError:
     if error.errno == errno.EADDRINUSE:
         return ConfigurationError(
-            (*where, "port"),
+            port_where,
             f"{address} is already in use by another process",
             "stop that process or choose another port",
         )
     if error.errno == errno.EACCES:
         return ConfigurationError(
-            (*where, "port"),
+            port_where,
             f"permission denied binding {address} (ports below 1024 need privileges)",
             "use a port from 1024 up behind a proxy, or grant CAP_NET_BIND_SERVICE",
         )
     if error.errno == errno.EADDRNOTAVAIL:
         return ConfigurationError(
-            (*where, "host"),
+            host_where,
             f"{host!r} is not an address of this machine",
             "use '0.0.0.0' for every interface or '127.0.0.1' for this machine only",
         )
     return ConfigurationError(
-        (*where, "port"), f"{address} cannot be bound ({error.strerror})", "choose another address"
+        port_where, f"{address} cannot be bound ({error.strerror})", "choose another address"
     )

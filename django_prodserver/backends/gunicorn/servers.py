@@ -113,7 +113,8 @@ class GunicornServer(BaseServerBackend):
         for bind in binds if isinstance(binds, list) else [str(binds)]:
             address = parse_address(bind)
             if isinstance(address, tuple):
-                check_bindable(str(address[0]), int(address[1]), ("ARGS",))
+                where = self.translated.where("bind")
+                check_bindable(str(address[0]), int(address[1]), where, where)
 
     def worker_environment(self, redact: bool = False) -> dict[str, str]:
         return {}

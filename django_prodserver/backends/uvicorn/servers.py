@@ -110,7 +110,8 @@ class UvicornServer(BaseServerBackend):
         check_bindable(
             str(values.get("host", DEFAULT_HOST)),
             int(str(values.get("port", DEFAULT_PORT))),
-            ("ARGS",),
+            self.translated.where("host"),
+            self.translated.where("port"),
         )
 
     def describe(self) -> ServerDescription:

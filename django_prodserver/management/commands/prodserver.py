@@ -11,7 +11,7 @@ from django.db import connections
 from ...backends.base import BaseServerBackend
 from ...banner import banner
 from ...checks import validated_by_the_command
-from ...conf import process_config, production_processes
+from ...conf import check_allowed_hosts, process_config, production_processes
 from ...errors import ConfigurationError
 from ...processes import load_backend
 
@@ -62,6 +62,8 @@ class Command(BaseCommand):
             name = options["name"]
             config = process_config(name)
             backend = load_backend(config, overrides, on_this_machine=True)
+            if backend.application_setting:
+                check_allowed_hosts()
             if options["dry_run"]:
                 self.say_notes(backend)
                 self.stdout.write(self.equivalent_command(backend, options.get("settings")))
