@@ -28,19 +28,21 @@ def load_backend(
     machine's files and environment, as for a process about to run here."""
     backend_class = backend_class_for(config)
     raw = dict(config.raw)
-    from_command_line: set[str] = set()
+    from_command_line: dict[str, str] = {}
     try:
         if overrides:
             schema = backend_class.option_schema()
             parsed = parse_overrides(overrides, schema)
-            from_command_line = set(parsed)
+            from_command_line = {key: key for key in parsed}
+            parsed, from_command_line = backend_class.command_line_overrides(config.args, parsed)
             raw["ARGS"] = with_overrides(config.args, parsed, schema)
         backend = backend_class(**raw)
         if on_this_machine:
             backend.check_environment()
     except ConfigurationError as error:
         if error.keys[:1] == ("ARGS",) and error.keys[1:2] and error.keys[1] in from_command_line:
-            raise error.on_command_line(config.name, error.keys[1]) from error.__cause__
+            shown = from_command_line[error.keys[1]]
+            raise error.on_command_line(config.name, shown) from error.__cause__
         raise error.inside(config.name) from error.__cause__
     return backend
 

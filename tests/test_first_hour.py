@@ -126,3 +126,47 @@ def test_an_override_typo_is_located_on_the_command_line(fresh_project: Path) ->
     assert result.stderr.splitlines() == [
         "CommandError: prodserver web -- --prot: uvicorn has no option --prot; did you mean 'port'?"
     ]
+
+
+PROCFILE_BACKENDS = {
+    "UvicornServer": "{'host': '127.0.0.1', 'port': '8000'}",
+    "UvicornWSGIServer": "{'host': '127.0.0.1', 'port': '8000'}",
+    "GunicornUvicornServer": "{'bind': '127.0.0.1:8000'}",
+    "GunicornServer": "{'bind': '127.0.0.1:8000'}",
+}
+
+
+@pytest.mark.parametrize(("backend", "args"), PROCFILE_BACKENDS.items())
+def test_the_procfile_line_on_every_backend(
+    fresh_project: Path, servers: ServerFactory, backend: str, args: str
+) -> None:
+    """`web: python manage.py prodserver web -- --port $PORT`, as the docs give it."""
+    family = "gunicorn" if backend.startswith("Gunicorn") else "uvicorn"
+    add_settings(
+        fresh_project,
+        "PRODUCTION_PROCESSES = {'web': {'BACKEND': "
+        f"'django_prodserver.backends.{family}.{backend}', 'ARGS': {args}}}}}",
+    )
+    port = free_port()
+    procfile = "python manage.py prodserver web -- --port $PORT"
+    command = [sys.executable, *procfile.replace("$PORT", str(port)).split()[1:]]
+    server = servers.start_command(command, port, cwd=fresh_project, env={})
+    server.wait_ready("/admin/login/")
+    assert server.get("/admin/login/").status_code == 200
+    assert server.stop() == 0
+
+
+def test_a_port_override_needs_a_tcp_bind(fresh_project: Path) -> None:
+    add_settings(
+        fresh_project,
+        "PRODUCTION_PROCESSES = {'web': {'BACKEND': "
+        "'django_prodserver.backends.gunicorn.GunicornServer', "
+        "'ARGS': {'bind': 'unix:/run/web.sock'}}}",
+    )
+    result = manage(fresh_project, "prodserver", "web", "--dry-run", "--", "--port", "9000")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "CommandError: prodserver web -- --port: bind unix:/run/web.sock has no TCP address "
+        "to change; bind a host:port in ARGS, or override the whole of it with "
+        "-- --bind HOST:PORT"
+    ]

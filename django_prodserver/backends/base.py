@@ -92,6 +92,15 @@ class BaseServerBackend:
     def serves_asgi(cls) -> bool:
         return cls.application_setting == "ASGI_APPLICATION"
 
+    @classmethod
+    def command_line_overrides(
+        cls, args: Mapping[str, Any], overrides: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """``prodserver NAME -- --option value`` overrides as ARGS entries, and for each
+        entry the command-line option it came from (for errors). A backend whose options
+        differ from the common ``--host``/``--port`` (gunicorn's ``bind``) maps them here."""
+        return overrides, {key: key for key in overrides}
+
     def translate_arguments(self, arguments: Mapping[str, Any]) -> TranslatedArgs:
         return translate(arguments, self.option_schema())
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from ..._compat import gunicorn_has_control_socket
-from ...errors import ConflictingOptionsError
+from ...errors import ConflictingOptionsError, InvalidValueError
 from ...options.redaction import redacted
-from ...options.schema import OptionSchema
+from ...options.schema import OptionSchema, normalise_key
 from ...runtime.worker_args import ENVIRONMENT_VARIABLE as UVICORN_ARGS_VARIABLE
 from ...runtime.worker_args import encode
 from ..applications import find_application
@@ -51,6 +52,18 @@ GUNICORN_UVICORN_TLS = TLSOptions(
 )
 
 
+def _with_address(bind: str, address: dict[str, tuple[str, Any]]) -> str:
+    """``bind`` with the host and port given on the command line, where it is a TCP one."""
+    if bind.startswith(("unix:", "fd://")):
+        return bind
+    host, _, port = bind.rpartition(":") if ":" in bind else (bind, "", "8000")
+    host = str(address["host"][1]) if "host" in address else host
+    port = str(address["port"][1]) if "port" in address else port
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
 class GunicornServer(BaseServerBackend):
     """``gunicorn <WSGI_APPLICATION> <ARGS>``: gunicorn's own workers (sync, gthread, ...)."""
 
@@ -65,6 +78,42 @@ class GunicornServer(BaseServerBackend):
     @classmethod
     def option_schema(cls) -> OptionSchema:
         return gunicorn_schema()
+
+    @classmethod
+    def command_line_overrides(
+        cls, args: Mapping[str, Any], overrides: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """``-- --port $PORT`` (a Procfile's idiom) and ``-- --host H`` change the port and
+        host of each TCP address in ``bind``: the configured one, or gunicorn's default."""
+        address = {
+            normalise_key(key): (key, value)
+            for key, value in overrides.items()
+            if normalise_key(key) in ("host", "port")
+        }
+        if not address:
+            return super().command_line_overrides(args, overrides)
+        kept = {key: value for key, value in overrides.items() if normalise_key(key) not in address}
+        origins = {key: key for key in kept}
+        schema = cls.option_schema()
+        configured = [
+            value
+            for source in (args, kept)
+            for key, value in source.items()
+            if isinstance(key, str)
+            and (found := schema.lookup(key))
+            and found.option.name == "bind"
+        ]
+        binds = configured[-1] if configured else DEFAULT_BIND
+        listed = [str(bind) for bind in (binds if isinstance(binds, list) else [binds])]
+        origins["bind"] = " ".join(key for key, _ in address.values())
+        if all(bind.startswith(("unix:", "fd://")) for bind in listed):
+            raise InvalidValueError(
+                ("ARGS", next(key for key, _ in address.values())),
+                f"bind {', '.join(listed)} has no TCP address to change",
+                "bind a host:port in ARGS, or override the whole of it with -- --bind HOST:PORT",
+            )
+        kept["bind"] = [_with_address(bind, address) for bind in listed]
+        return kept, origins
 
     def server_argv(self) -> list[str]:
         return self.translated.argv_of("gunicorn")
