@@ -17,7 +17,7 @@ class ProdserverConfig(AppConfig):
         )
 
         checks.register(check_configuration, "prodserver")
-        checks.register(check_asgi_middleware, "prodserver")
+        checks.register(check_asgi_middleware, "prodserver", deploy=True)
         checks.register(check_machine, "prodserver", deploy=True)
         checks.register(check_deployment, "prodserver", deploy=True)
         reenable_server_loggers()

@@ -112,14 +112,6 @@ def uses_tcp(backend: BaseServerBackend) -> bool:
 def check_deployment(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     backends = list(loadable_backends())
-    if backends and settings.DEBUG:
-        messages.append(
-            Warning(
-                "DEBUG is True while PRODUCTION_PROCESSES configures production servers.",
-                hint="Set DEBUG = False in the settings prodserver runs with.",
-                id="prodserver.W003",
-            )
-        )
     for name, backend in backends:
         messages.extend(_deployment_advice(name, backend))
     return messages

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .support.servers import REPO_ROOT, ServerFactory, free_port
+from .support.servers import REPO_ROOT, ServerFactory, children_of, free_port, wait_for
 from .support.startproject import add_settings, install_app, manage, start_project
 
 pytestmark = pytest.mark.server
@@ -170,3 +170,41 @@ def test_a_port_override_needs_a_tcp_bind(fresh_project: Path) -> None:
         "to change; bind a host:port in ARGS, or override the whole of it with "
         "-- --bind HOST:PORT"
     ]
+
+
+def test_lifespan_on_with_djangos_handler_is_an_error(fresh_project: Path) -> None:
+    add_settings(
+        fresh_project, UVICORN_WEB + 'PRODUCTION_PROCESSES["web"]["ARGS"]["lifespan"] = "on"'
+    )
+    for command in (["check"], ["prodserver", "web", "--dry-run"]):
+        result = manage(fresh_project, *command)
+        assert result.returncode != 0
+        assert (
+            "PRODUCTION_PROCESSES['web']['ARGS']['lifespan']: 'on' needs an application that "
+            "handles lifespan events, and Django's ASGI handler does not" in result.stderr
+        )
+
+
+def test_the_banner_reads_the_environment_the_server_reads(
+    fresh_project: Path, servers: ServerFactory
+) -> None:
+    add_settings(fresh_project, UVICORN_WEB)
+    port = free_port()
+    command = [sys.executable, "manage.py", "prodserver", "web", "--", "--port", str(port)]
+    server = servers.start_command(command, port, cwd=fresh_project, env={"UVICORN_WORKERS": "3"})
+    server.wait_ready("/")
+    wait_for(lambda: len(children_of(server.pid)) >= 3, 20, "three uvicorn workers")
+    assert server.stop() == 0
+    assert ", workers 3 (uvicorn processes)," in server.output()
+
+
+def test_the_middleware_advice_is_for_check_deploy_only(fresh_project: Path) -> None:
+    add_settings(fresh_project, UVICORN_WEB + "ALLOWED_HOSTS = ['www.example.com']")
+    for command in (["check"], ["migrate"]):
+        result = manage(fresh_project, *command)
+        assert result.returncode == 0, result.stderr
+        assert "prodserver." not in result.stdout + result.stderr
+    deploy = manage(fresh_project, "check", "--deploy")
+    assert "(prodserver.I001)" in deploy.stdout + deploy.stderr
+    assert "(prodserver.W003)" not in deploy.stdout + deploy.stderr
+    assert "(security.W018)" in deploy.stdout + deploy.stderr  # Django's own DEBUG warning

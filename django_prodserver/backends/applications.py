@@ -13,16 +13,19 @@ from importlib import import_module
 
 from django.conf import settings
 
-from ..errors import ApplicationError
+from ..errors import ApplicationError, ConflictingOptionsError
+from ..options.translation import TranslatedArgs
 
 
 @dataclass(frozen=True)
 class Application:
     """``import_string`` is ``'mysite.asgi:application'``; ``origin`` says where it came
-    from when not from its own setting."""
+    from when not from its own setting. ``djangos_asgi_handler``: Django's own handler, which
+    answers HTTP and websockets but not lifespan events."""
 
     import_string: str
     origin: str | None = None
+    djangos_asgi_handler: bool = False
 
 
 def find_application(setting: str) -> Application:
@@ -30,18 +33,41 @@ def find_application(setting: str) -> Application:
     before any server starts."""
     path = getattr(settings, setting, None)
     if path or setting != "ASGI_APPLICATION":
-        return Application(_import_string(setting, path))
+        return _application(setting, path)
     wsgi_path = getattr(settings, "WSGI_APPLICATION", None)
     if not isinstance(wsgi_path, str) or "." not in wsgi_path.strip("."):
         return Application(_import_string(setting, path))  # raises: ASGI_APPLICATION not set
     module, _, _ = wsgi_path.rpartition(".")
     package = module.rpartition(".")[0]
     derived = f"{package}.asgi.application" if package else "asgi.application"
-    return Application(
-        _import_string(setting, derived, derived_from_wsgi=True),
+    return _application(
+        setting,
+        derived,
         origin=f"ASGI_APPLICATION is not set: serving {derived}, the asgi module next to "
         f"WSGI_APPLICATION ({wsgi_path})",
     )
+
+
+def _application(setting: str, path: object, origin: str | None = None) -> Application:
+    from django.core.handlers.asgi import ASGIHandler
+
+    import_string = _import_string(setting, path, derived_from_wsgi=origin is not None)
+    module, _, attribute = import_string.partition(":")
+    handler = getattr(import_module(module), attribute)
+    return Application(import_string, origin, isinstance(handler, ASGIHandler))
+
+
+def check_lifespan(translated: TranslatedArgs, application: Application) -> None:
+    """``lifespan: on`` makes uvicorn fail its start-up (exit 3) on an application that does
+    not handle lifespan events, which Django's own ASGI handler does not."""
+    if translated.values.get("lifespan") == "on" and application.djangos_asgi_handler:
+        raise ConflictingOptionsError(
+            translated.where("lifespan"),
+            "'on' needs an application that handles lifespan events, and Django's ASGI "
+            "handler does not (the server would exit at start)",
+            "remove 'lifespan' (the default, 'auto', runs without them), or serve an "
+            "application that handles lifespan events",
+        )
 
 
 def _import_string(setting: str, path: object, *, derived_from_wsgi: bool = False) -> str:

@@ -18,7 +18,7 @@ from ...options.redaction import redacted
 from ...options.schema import OptionSchema, normalise_key
 from ...runtime.worker_args import ENVIRONMENT_VARIABLE as UVICORN_ARGS_VARIABLE
 from ...runtime.worker_args import encode
-from ..applications import find_application
+from ..applications import check_lifespan, find_application
 from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription
 from ..sockets import check_bindable
 from ..tls import TLSOptions, check_tls
@@ -121,6 +121,7 @@ class GunicornServer(BaseServerBackend):
     def validate(self) -> None:
         self._check_worker_interface()
         application = find_application(self.application_setting)
+        check_lifespan(self.translated, application)
         self.application = application.import_string
         if application.origin:
             self.notes.append(application.origin)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, ClassVar
 
 from ...errors import ConflictingOptionsError, ServerEnvironmentError
 from ...options.schema import OptionSchema
 from ...options.translation import OptionValue
 from ...runtime.signals import sigterm_exits_zero
-from ..applications import find_application
+from ..applications import check_lifespan, find_application
 from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription
 from ..sockets import (
     bind_unix_socket,
@@ -61,6 +60,7 @@ class UvicornServer(BaseServerBackend):
         self._check_interface()
         check_uvicorn_combination(self.translated)
         application = find_application(self.application_setting)
+        check_lifespan(self.translated, application)
         self.application = application.import_string
         if application.origin:
             self.notes.append(application.origin)
@@ -114,12 +114,32 @@ class UvicornServer(BaseServerBackend):
             self.translated.where("port"),
         )
 
+    def effective_values(self) -> dict[str, OptionValue]:
+        """ARGS as uvicorn will see them: with what its environment variables (``UVICORN_*``,
+        ``WEB_CONCURRENCY``) set for the options ARGS leave unset, as its parser reads them."""
+        import click
+        from click.core import ParameterSource
+        from uvicorn.main import main as uvicorn_command
+
+        values = dict(self.translated.values)
+        try:
+            context = uvicorn_command.make_context("uvicorn", self.prep_server_args())
+        except click.ClickException:
+            return values
+        for name, value in context.params.items():
+            if (
+                value is not None
+                and context.get_parameter_source(name) is ParameterSource.ENVIRONMENT
+            ):
+                values[name.replace("_", "-")] = value if isinstance(value, bool) else str(value)
+        return values
+
     def describe(self) -> ServerDescription:
-        values = self.translated.values
+        values = self.effective_values()
         if values.get("reload") is True:
             workers = "1 (reloading)"
         else:
-            workers = str(values.get("workers") or os.environ.get("WEB_CONCURRENCY") or 1)
+            workers = str(values.get("workers") or 1)
         inherited = self.inherited_sockets()
         binds = (
             [Bind(f"{inherited} socket(s) passed by systemd (LISTEN_FDS)")]
