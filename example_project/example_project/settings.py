@@ -79,6 +79,8 @@ PRODUCTION_PROCESSES = {
             "forwarded-allow-ips": "*",
             "workers": os.environ.get("WEB_CONCURRENCY", "2"),
             "timeout-graceful-shutdown": GRACEFUL_TIMEOUT,
+            # nginx keeps idle upstream connections for 60 s: outlive them (W005).
+            "timeout-keep-alive": 65,
         },
     },
     "web-wsgi": {
