@@ -114,7 +114,33 @@ def check_deployment(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> 
     backends = list(loadable_backends())
     for name, backend in backends:
         messages.extend(_deployment_advice(name, backend))
+    if any(backend.application_setting for _, backend in backends) and not static_files_served():
+        messages.append(
+            Warning(
+                f"Nothing in this project serves STATIC_URL ({settings.STATIC_URL!r}) with DEBUG "
+                "off: the admin and your pages get no CSS, JavaScript or images.",
+                hint="Serve them from the application with ServeStatic or WhiteNoise (see "
+                "the static files page of django-prodserver's docs), or silence "
+                "prodserver.W006 if a proxy or a CDN serves STATIC_URL.",
+                id="prodserver.W006",
+            )
+        )
     return messages
+
+
+#: Middleware that serves STATIC_ROOT from the application itself.
+STATIC_FILES_MIDDLEWARE = (
+    "servestatic.middleware.ServeStaticMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
+
+
+def static_files_served() -> bool:
+    """Whether the project serves STATIC_URL itself, or points it at another host."""
+    static_url = str(getattr(settings, "STATIC_URL", "") or "")
+    if not static_url or static_url.startswith(("http://", "https://", "//")):
+        return True
+    return any(path in STATIC_FILES_MIDDLEWARE for path in settings.MIDDLEWARE)
 
 
 def _deployment_advice(name: str, backend: BaseServerBackend) -> Iterator[CheckMessage]:

@@ -27,6 +27,7 @@ import pytest
 import yaml
 from websockets.sync.client import connect
 
+from .support import containers
 from .support.load import BoundedLoad
 from .support.nginx import Nginx, NginxProcess, find_nginx
 from .support.notify import NotifyListener
@@ -90,45 +91,15 @@ def shared_directory() -> Iterator[Path]:
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
-    text = (DEPLOY / "Dockerfile").read_text().replace("\\\n", " ")
-    instructions = []
-    for line in text.splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            keyword, _, rest = line.strip().partition(" ")
-            instructions.append((keyword.upper(), rest.strip()))
-    return instructions
+    return containers.dockerfile_instructions(DEPLOY / "Dockerfile")
 
 
 def dockerfile_env() -> dict[str, str]:
-    env: dict[str, str] = {}
-    for keyword, rest in dockerfile_instructions():
-        if keyword == "ENV":
-            for assignment in shlex.split(rest):
-                name, _, value = assignment.partition("=")
-                env[name] = value
-    return env
-
-
-READ_ONLY_ROOT = r"""
-mount --make-rprivate /
-for target in $(findmnt -rno TARGET | grep -vE '^/(proc|sys|dev)(/|$)'); do
-    mount -o remount,bind,ro "$target" 2>/dev/null || true
-done
-if touch "$PWD/.read-only-probe" 2>/dev/null; then echo "root is not read-only"; exit 99; fi
-exec "$@"
-"""
+    return containers.dockerfile_env(DEPLOY / "Dockerfile")
 
 
 def read_only_root() -> list[str]:
-    probe = subprocess.run(
-        ["unshare", "-m", "sh", "-c", READ_ONLY_ROOT, "sh", "true"],
-        capture_output=True,
-        cwd=EXAMPLE_PROJECT,
-        check=False,
-    )
-    if probe.returncode != 0:
-        pytest.skip(f"cannot mount the filesystem read-only here: {probe.stderr.decode()}")
-    return ["unshare", "-m", "sh", "-c", READ_ONLY_ROOT, "sh"]
+    return containers.read_only_root(EXAMPLE_PROJECT)
 
 
 def test_dockerfile_cmd_serves_on_a_read_only_root(servers: ServerFactory) -> None:

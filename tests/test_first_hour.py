@@ -3,13 +3,18 @@ as written, and mistakes are caught where the user makes them."""
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
+from .support import containers
 from .support.servers import REPO_ROOT, ServerFactory, children_of, free_port, wait_for
 from .support.startproject import add_settings, install_app, manage, start_project
 
@@ -208,3 +213,114 @@ def test_the_middleware_advice_is_for_check_deploy_only(fresh_project: Path) -> 
     assert "(prodserver.I001)" in deploy.stdout + deploy.stderr
     assert "(prodserver.W003)" not in deploy.stdout + deploy.stderr
     assert "(security.W018)" in deploy.stdout + deploy.stderr  # Django's own DEBUG warning
+
+
+STATIC_FILES_PAGE = (REPO_ROOT / "docs" / "deployment" / "static-files.md").read_text()
+STATIC_RECIPES = dict(
+    zip(
+        ["servestatic", "whitenoise"],
+        re.findall(r"```python\n(.+?)```", STATIC_FILES_PAGE, re.S),
+        strict=True,
+    )
+)
+STATIC_CASES = [
+    *((backend, "servestatic") for backend in PROCFILE_BACKENDS),
+    ("GunicornServer", "whitenoise"),
+    ("UvicornWSGIServer", "whitenoise"),
+]
+
+
+@pytest.mark.parametrize(("backend", "package"), STATIC_CASES)
+def test_the_static_files_page_styles_the_admin(
+    fresh_project: Path, servers: ServerFactory, backend: str, package: str
+) -> None:
+    family = "gunicorn" if backend.startswith("Gunicorn") else "uvicorn"
+    args = PROCFILE_BACKENDS[backend]
+    add_settings(
+        fresh_project,
+        "DEBUG = False\nALLOWED_HOSTS = ['127.0.0.1']\n"
+        "PRODUCTION_PROCESSES = {'web': {'BACKEND': "
+        f"'django_prodserver.backends.{family}.{backend}', 'ARGS': {args}}}}}",
+    )
+    before = manage(fresh_project, "check", "--deploy")
+    assert "(prodserver.W006)" in before.stdout + before.stderr
+    add_settings(fresh_project, STATIC_RECIPES[package])
+    (collectstatic,) = [
+        line
+        for line in re.findall(r"```bash\n(.+?)\n```", STATIC_FILES_PAGE)
+        if "manage.py" in line
+    ]
+    collected = manage(fresh_project, *collectstatic.split()[2:])
+    assert collected.returncode == 0, collected.stderr
+    after = manage(fresh_project, "check", "--deploy")
+    assert "(prodserver.W006)" not in after.stdout + after.stderr
+    port = free_port()
+    command = [sys.executable, "manage.py", "prodserver", "web", "--", "--port", str(port)]
+    server = servers.start_command(command, port, cwd=fresh_project, env={})
+    server.wait_ready("/admin/login/")
+    stylesheet = server.get("/static/admin/css/base.css")
+    assert stylesheet.status_code == 200
+    assert stylesheet.headers["content-type"].startswith("text/css")
+    assert server.stop() == 0
+
+
+YOUR_PROJECT = REPO_ROOT / "docs" / "deployment" / "your-project"
+
+
+def test_the_dockerfile_for_your_own_project(fresh_project: Path, servers: ServerFactory) -> None:
+    page = (REPO_ROOT / "docs" / "deployment" / "your-project.md").read_text()
+    (settings,) = re.findall(r"```python\n(.+?)```", page, re.S)
+    add_settings(fresh_project, settings + STATIC_RECIPES["servestatic"])
+    dockerfile = YOUR_PROJECT / "Dockerfile"
+    instructions = containers.dockerfile_instructions(dockerfile)
+    steps = dict(instructions)
+    assert steps["WORKDIR"] == "/app"
+    assert steps["USER"] not in ("root", "0")
+    for keyword, rest in instructions:  # the build's own manage.py steps, in the project
+        if keyword == "RUN" and "manage.py" in rest:
+            built = manage(fresh_project, *shlex.split(rest)[2:])
+            assert built.returncode == 0, built.stderr
+    command = json.loads(steps["CMD"])
+    assert command == ["python", "manage.py", "prodserver", "web"]
+    port = free_port()
+    # Loopback and a free port instead of the container's 0.0.0.0:8000.
+    server = servers.start_command(
+        [
+            *containers.read_only_root(fresh_project),
+            sys.executable,
+            *command[1:],
+            *("--", "--host", "127.0.0.1", "--port", str(port)),
+        ],
+        port,
+        cwd=fresh_project,
+        env={**containers.dockerfile_env(dockerfile), "DJANGO_ALLOWED_HOSTS": "127.0.0.1"},
+        measured=False,
+    )
+    server.wait_ready("/admin/login/")
+    assert server.get("/static/admin/css/base.css").status_code == 200
+    assert server.stop() == 0
+    assert "read-only file system" not in server.output().lower()
+
+
+def test_the_kubernetes_deployment_for_your_own_project() -> None:
+    page = (REPO_ROOT / "docs" / "deployment" / "your-project.md").read_text()
+    (settings,) = re.findall(r"```python\n(.+?)```", page, re.S)
+    namespace: dict[str, Any] = {}
+    exec(settings, namespace)
+    args = namespace["PRODUCTION_PROCESSES"]["web"]["ARGS"]
+    text = (YOUR_PROJECT / "deployment.yaml").read_text()
+    for example_only in ("/health/", "GRACEFUL_TIMEOUT", "name: HOST", "name: PORT"):
+        assert example_only not in text
+    spec = yaml.safe_load(text)["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    assert "command" not in container
+    assert "args" not in container
+    assert container["ports"] == [{"containerPort": int(args["port"])}]
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["tcpSocket"]["port"] == int(args["port"])
+    assert spec["terminationGracePeriodSeconds"] > int(args["timeout-graceful-shutdown"])
+    security = container["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["runAsNonRoot"] is True
+    dockerfile_user = dict(containers.dockerfile_instructions(YOUR_PROJECT / "Dockerfile"))["USER"]
+    assert security["runAsUser"] == int(dockerfile_user)
