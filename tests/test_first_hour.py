@@ -141,17 +141,21 @@ PROCFILE_BACKENDS = {
 }
 
 
+def web_setting(backend: str, args: str) -> str:
+    """``PRODUCTION_PROCESSES`` with one ``web`` process of ``backend`` (a class name)."""
+    family = "gunicorn" if backend.startswith("Gunicorn") else "uvicorn"
+    return (
+        "PRODUCTION_PROCESSES = {'web': {'BACKEND': "
+        f"'django_prodserver.backends.{family}.{backend}', 'ARGS': {args}}}}}"
+    )
+
+
 @pytest.mark.parametrize(("backend", "args"), PROCFILE_BACKENDS.items())
 def test_the_procfile_line_on_every_backend(
     fresh_project: Path, servers: ServerFactory, backend: str, args: str
 ) -> None:
     """`web: python manage.py prodserver web -- --port $PORT`, as the docs give it."""
-    family = "gunicorn" if backend.startswith("Gunicorn") else "uvicorn"
-    add_settings(
-        fresh_project,
-        "PRODUCTION_PROCESSES = {'web': {'BACKEND': "
-        f"'django_prodserver.backends.{family}.{backend}', 'ARGS': {args}}}}}",
-    )
+    add_settings(fresh_project, web_setting(backend, args))
     port = free_port()
     procfile = "python manage.py prodserver web -- --port $PORT"
     command = [sys.executable, *procfile.replace("$PORT", str(port)).split()[1:]]
@@ -234,13 +238,10 @@ STATIC_CASES = [
 def test_the_static_files_page_styles_the_admin(
     fresh_project: Path, servers: ServerFactory, backend: str, package: str
 ) -> None:
-    family = "gunicorn" if backend.startswith("Gunicorn") else "uvicorn"
-    args = PROCFILE_BACKENDS[backend]
     add_settings(
         fresh_project,
         "DEBUG = False\nALLOWED_HOSTS = ['127.0.0.1']\n"
-        "PRODUCTION_PROCESSES = {'web': {'BACKEND': "
-        f"'django_prodserver.backends.{family}.{backend}', 'ARGS': {args}}}}}",
+        + web_setting(backend, PROCFILE_BACKENDS[backend]),
     )
     before = manage(fresh_project, "check", "--deploy")
     assert "(prodserver.W006)" in before.stdout + before.stderr
@@ -324,3 +325,68 @@ def test_the_kubernetes_deployment_for_your_own_project() -> None:
     assert security["runAsNonRoot"] is True
     dockerfile_user = dict(containers.dockerfile_instructions(YOUR_PROJECT / "Dockerfile"))["USER"]
     assert security["runAsUser"] == int(dockerfile_user)
+
+
+def test_without_the_app_the_troubleshooting_page_names_the_fix(tmp_path: Path) -> None:
+    project = start_project(tmp_path / "bare")
+    result = manage(project, "prodserver", "web")
+    assert "Unknown command: 'prodserver'" in result.stderr
+    troubleshooting = (REPO_ROOT / "docs" / "troubleshooting.md").read_text()
+    row = next(line for line in troubleshooting.splitlines() if "Unknown command" in line)
+    assert '`"django_prodserver"` is missing from `INSTALLED_APPS`' in row
+
+
+ASYNC_VIEW = """
+from django.http import HttpResponse
+from django.urls import path
+
+
+async def hello_async(request):
+    return HttpResponse("async")
+
+
+urlpatterns.append(path("async/", hello_async))
+"""
+
+
+@pytest.mark.parametrize("backend", ["UvicornWSGIServer", "GunicornServer"])
+def test_async_views_answer_under_the_wsgi_backends(
+    fresh_project: Path, servers: ServerFactory, backend: str
+) -> None:
+    """What troubleshooting.md says: they work, each in an event loop of its own."""
+    urls = fresh_project / "mysite" / "urls.py"
+    urls.write_text(urls.read_text() + ASYNC_VIEW)
+    add_settings(fresh_project, web_setting(backend, PROCFILE_BACKENDS[backend]))
+    port = free_port()
+    command = [sys.executable, "manage.py", "prodserver", "web", "--", "--port", str(port)]
+    server = servers.start_command(command, port, cwd=fresh_project, env={})
+    server.wait_ready("/async/")
+    assert server.get("/async/").text == "async"
+    assert server.stop() == 0
+
+
+def test_the_banner_says_the_loop_a_custom_worker_runs(
+    fresh_project: Path, servers: ServerFactory
+) -> None:
+    """gunicorn.md's CONFIG_KWARGS example, as written, in the project's mysite/workers.py."""
+    gunicorn_page = (REPO_ROOT / "docs" / "backends" / "gunicorn.md").read_text()
+    (worker,) = [
+        block
+        for block in re.findall(r"```python\n(.+?)```", gunicorn_page, re.S)
+        if "class MyUvicornWorker" in block
+    ]
+    (fresh_project / "mysite" / "workers.py").write_text(worker)
+    add_settings(
+        fresh_project,
+        "PRODUCTION_PROCESSES = {'web': {'BACKEND': "
+        "'django_prodserver.backends.gunicorn.GunicornUvicornServer', 'ARGS': "
+        "{'bind': '127.0.0.1:8000', 'worker-class': 'mysite.workers.MyUvicornWorker'}}}",
+    )
+    port = free_port()
+    command = [sys.executable, "manage.py", "prodserver", "web", "--", "--port", str(port)]
+    server = servers.start_command(command, port, cwd=fresh_project, env={})
+    server.wait_ready("/admin/login/")
+    assert server.stop() == 0
+    output = server.output()
+    assert "(mysite.workers.MyUvicornWorker), loop asyncio, http httptools" in output
+    assert "uvicorn.access: 127.0.0.1" in output  # its log_config took over the access log

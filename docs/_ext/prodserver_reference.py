@@ -1,17 +1,23 @@
-"""Reference pages written at build time from the code itself: the options each backend
-takes (read from the installed uvicorn and gunicorn), and the exact message of every
-configuration mistake in the catalogue below, produced by the validation ``prodserver``
-runs. Pages include them from ``docs/generated/``."""
+"""The parts of the docs made from the code and the repository, kept in the pages themselves
+so that they read the same on GitHub as in the built docs: the options each backend takes
+(read from the installed uvicorn and gunicorn), the exact message of every configuration
+mistake in the shared catalogue (produced by the validation ``prodserver`` runs), and the
+deployment files the recipes show.
+
+    python docs/refresh.py     # rewrite the pages whose parts are stale
+
+The Sphinx build warns (an error with -W) and a test fails when a page is stale.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings as django_settings
 from django.test.utils import override_settings
-from sphinx.application import Sphinx
 
 from django_prodserver.backends.gunicorn.schema import (
     FOR_GUNICORNS_OWN_WORKERS,
@@ -26,7 +32,10 @@ from django_prodserver.options.schema import OptionSchema
 from django_prodserver.processes import load_backend
 from tests.support.mistakes import MISTAKES, Mistake
 
-GENERATED = Path(__file__).resolve().parent.parent / "generated"
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
+DOCS = Path(__file__).resolve().parent.parent
 
 
 def error_for(mistake: Mistake) -> str:
@@ -77,22 +86,74 @@ def mistakes_table() -> Iterator[str]:
             yield f"| {mistake.title} | `{escape(error_for(mistake))}` |"
 
 
-def write_reference(app: Sphinx) -> None:
-    GENERATED.mkdir(exist_ok=True)
-    pages = {
-        "uvicorn-options.md": options_table(uvicorn_schema()),
-        "prodserver-uvicorn-options.md": options_table(PRODSERVER_UVICORN_OPTIONS),
-        "gunicorn-options.md": options_table(gunicorn_schema()),
-        "gunicorn-uvicorn-options.md": options_table(uvicorn_only_schema()),
-        "gunicorn-uvicorn-refused.md": refusal_table(
-            {**GUNICORN_DOES_THIS, **FOR_GUNICORNS_OWN_WORKERS}
+def generated_parts() -> dict[str, list[str]]:
+    return {
+        "uvicorn-options": list(options_table(uvicorn_schema())),
+        "prodserver-uvicorn-options": list(options_table(PRODSERVER_UVICORN_OPTIONS)),
+        "gunicorn-options": list(options_table(gunicorn_schema())),
+        "gunicorn-uvicorn-options": list(options_table(uvicorn_only_schema())),
+        "gunicorn-uvicorn-refused": list(
+            refusal_table({**GUNICORN_DOES_THIS, **FOR_GUNICORNS_OWN_WORKERS})
         ),
-        "error-messages.md": mistakes_table(),
+        "error-messages": list(mistakes_table()),
     }
-    for name, lines in pages.items():
-        (GENERATED / name).write_text("\n".join(lines) + "\n")
+
+
+#: ``<!-- generated: NAME -->`` ... ``<!-- end generated -->``: a table made from the code.
+GENERATED_REGION = re.compile(r"(<!-- generated: (\S+) -->\n).*?(<!-- end generated -->)", re.S)
+#: ``<!-- file: PATH LANGUAGE -->`` ... ``<!-- end file -->``: a file of the repository, shown.
+FILE_REGION = re.compile(r"(<!-- file: (\S+) (\S+) -->\n).*?(<!-- end file -->)", re.S)
+
+
+def refreshed(page: Path, text: str, parts: dict[str, list[str]]) -> str:
+    """``text`` with every marked region filled from the code and the files it names, so
+    that the pages read the same on GitHub as in the built docs."""
+
+    def table(match: re.Match[str]) -> str:
+        return match[1] + "\n" + "\n".join(parts[match[2]]) + "\n\n" + match[3]
+
+    def shown_file(match: re.Match[str]) -> str:
+        content = (page.parent / match[2]).read_text().rstrip("\n")
+        return f"{match[1]}\n```{match[3]}\n{content}\n```\n\n{match[4]}"
+
+    return FILE_REGION.sub(shown_file, GENERATED_REGION.sub(table, text))
+
+
+def pages() -> list[Path]:
+    return sorted(path for path in DOCS.rglob("*.md") if "_build" not in path.parts)
+
+
+def stale_pages() -> list[Path]:
+    parts = generated_parts()
+    return [
+        page for page in pages() if refreshed(page, page.read_text(), parts) != page.read_text()
+    ]
+
+
+def refresh_pages() -> list[Path]:
+    """Rewrite every stale page; the pages rewritten."""
+    parts = generated_parts()
+    changed = []
+    for page in pages():
+        text = page.read_text()
+        new = refreshed(page, text, parts)
+        if new != text:
+            page.write_text(new)
+            changed.append(page)
+    return changed
+
+
+def check_pages(app: Sphinx) -> None:
+    from sphinx.util import logging
+
+    stale = stale_pages()
+    if stale:
+        logging.getLogger(__name__).warning(
+            "generated parts of %s are out of date: run python docs/refresh.py",
+            ", ".join(str(page.relative_to(DOCS)) for page in stale),
+        )
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.connect("builder-inited", write_reference)
+    app.connect("builder-inited", check_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

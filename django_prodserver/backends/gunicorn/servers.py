@@ -269,11 +269,15 @@ class GunicornUvicornServer(GunicornServer):
         return UVICORN_WORKER
 
     def event_loop(self) -> dict[str, str]:
+        """What the worker will run: ARGS first, then the worker class's CONFIG_KWARGS."""
         values = self.translated.values
-        h11 = self.worker_class() == UVICORN_H11_WORKER
+        try:
+            defaults = getattr(load_worker_class(self.worker_class()), "CONFIG_KWARGS", {})
+        except Exception:
+            defaults = {}
         return {
-            "loop": implementation("loop", str(values.get("loop", "asyncio" if h11 else "auto"))),
-            "http": implementation("http", str(values.get("http", "h11" if h11 else "auto"))),
+            option: implementation(option, str(values.get(option, defaults.get(option, "auto"))))
+            for option in ("loop", "http")
         }
 
     def fixed_args(self) -> list[str]:
