@@ -390,3 +390,26 @@ def test_the_banner_says_the_loop_a_custom_worker_runs(
     output = server.output()
     assert "(mysite.workers.MyUvicornWorker), loop asyncio, http httptools" in output
     assert "uvicorn.access: 127.0.0.1" in output  # its log_config took over the access log
+
+
+WRONG_WORKERS = {
+    # The classic recipe's worker, which runs ASGI, on the WSGI backend.
+    "GunicornServer": ("uvicorn.workers.UvicornWorker", "runs ASGI applications"),
+    # A WSGI worker on the ASGI backend.
+    "GunicornUvicornServer": ("sync", "runs WSGI applications"),
+}
+
+
+@pytest.mark.parametrize(("backend", "wrong"), WRONG_WORKERS.items())
+def test_a_worker_class_for_the_other_interface_fails_check(
+    fresh_project: Path, backend: str, wrong: tuple[str, str]
+) -> None:
+    worker, problem = wrong
+    add_settings(
+        fresh_project,
+        web_setting(backend, f"{{'bind': '127.0.0.1:8000', 'worker-class': {worker!r}}}"),
+    )
+    result = manage(fresh_project, "check")
+    assert result.returncode == 1
+    where = "PRODUCTION_PROCESSES['web']['ARGS']['worker-class']"
+    assert f"(prodserver.E005) {where}: {worker!r} {problem}" in result.stderr
