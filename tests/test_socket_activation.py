@@ -7,15 +7,23 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import subprocess
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
 
 from .support.notify import NotifyListener
 from .support.processes import GUNICORN, GUNICORN_UVICORN, UVICORN, UVICORN_WSGI, web
-from .support.servers import ServerFactory, free_port, wait_for
+from .support.servers import (
+    EXAMPLE_PROJECT,
+    ServerFactory,
+    free_port,
+    process_env,
+    prodserver_command,
+    wait_for,
+)
 from .support.sockets import (
     ACTIVATOR,
     CLIENT_ADDRESS,
@@ -201,3 +209,64 @@ def _answers(path: Path) -> bool:
         return bool(request_info_over_unix(path)["scheme"] == "http")
     except httpx.TransportError:
         return False
+
+
+def inherited(kind: str, tmp_path: Path) -> socket.socket | IO[bytes] | None:
+    if kind == "regular file":
+        return (tmp_path / "not-a-socket").open("w+b")
+    if kind == "UDP socket":
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", 0))
+        return udp
+    if kind == "TCP socket not listening":
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.bind(("127.0.0.1", 0))
+        return tcp
+    return None
+
+
+BAD_INHERITANCE = {
+    "closed": ("1", "file descriptor 3 is not an open socket (Bad file descriptor)"),
+    "regular file": (
+        "1",
+        "file descriptor 3 is not an open socket (Socket operation on non-socket)",
+    ),
+    "UDP socket": ("1", "file descriptor 3 is not a listening stream socket (a datagram socket)"),
+    "TCP socket not listening": (
+        "1",
+        "file descriptor 3 is not a listening stream socket (not listening)",
+    ),
+    "count not a number": ("three", "'three' is not a number of file descriptors"),
+}
+
+
+@pytest.mark.parametrize("backend", [UVICORN, GUNICORN_UVICORN])
+@pytest.mark.parametrize(("kind", "case"), BAD_INHERITANCE.items())
+def test_what_systemd_passes_is_checked_before_start(
+    tmp_path: Path, backend: str, kind: str, case: tuple[str, str]
+) -> None:
+    count, problem = case
+    handle = inherited(kind, tmp_path)
+    fd = handle.fileno() if handle is not None else None
+    try:
+        result = subprocess.run(
+            [
+                *ACTIVATOR,
+                str(fd) if fd is not None else "closed",
+                *prodserver_command(EXAMPLE_PROJECT, "web"),
+            ],
+            env=process_env(web({}, backend), ACTIVATOR_LISTEN_FDS=count),
+            cwd=EXAMPLE_PROJECT,
+            pass_fds=(fd,) if fd is not None else (),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        if handle is not None:
+            handle.close()
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"CommandError: LISTEN_FDS: {problem}; start the service from its socket unit, "
+        "or unset LISTEN_FDS and LISTEN_PID"
+    ]

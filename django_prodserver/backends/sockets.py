@@ -14,7 +14,7 @@ import socket
 import stat
 from collections.abc import MutableMapping
 
-from ..errors import ConfigurationError, ConflictingOptionsError
+from ..errors import ROOT_SETTING, ConfigurationError, ConflictingOptionsError
 
 SD_LISTEN_FDS_START = 3
 SYSTEMD_VARIABLES = ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
@@ -47,25 +47,58 @@ def socket_from_fd(fd: int) -> socket.socket:
     return sock
 
 
-def check_listening_fd(fd: int, where: tuple[str, ...]) -> None:
+MANAGER_FIX = (
+    "start prodserver from the process manager that opens the socket "
+    "(supervisor's fcgi-program, circus with use_sockets) or bind with host/port"
+)
+SYSTEMD_FIX = "start the service from its socket unit, or unset LISTEN_FDS and LISTEN_PID"
+
+
+def check_listening_fd(
+    fd: int, where: tuple[str, ...], *, setting: str = ROOT_SETTING, fix: str = MANAGER_FIX
+) -> None:
+    """The descriptor is an open, listening stream socket (TCP or UNIX), as a server needs."""
     try:
         sock = socket.socket(fileno=os.dup(fd))
     except OSError as error:
-        raise ConfigurationError(
-            where,
-            f"file descriptor {fd} is not an open socket ({error.strerror})",
-            "start prodserver from the process manager that opens the socket "
-            "(supervisor's fcgi-program, circus with use_sockets) or bind with host/port",
-        ) from error
+        problem = f"file descriptor {fd} is not an open socket ({error.strerror})"
+        raise ConfigurationError(where, problem, fix, setting=setting) from error
     with sock:
-        listening = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+        try:
+            listening = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+        except OSError:
+            listening = 0
         kind = sock.type
     if kind != socket.SOCK_STREAM or not listening:
+        what = "a datagram socket" if kind == socket.SOCK_DGRAM else "not listening"
         raise ConfigurationError(
             where,
-            f"file descriptor {fd} is not a listening stream socket",
-            "pass the socket the process manager bound and listens on",
+            f"file descriptor {fd} is not a listening stream socket ({what})",
+            "pass the socket the process manager bound and listens on"
+            if setting == ROOT_SETTING
+            else fix,
+            setting=setting,
         )
+
+
+def check_systemd_sockets(environ: MutableMapping[str, str] = os.environ) -> int:
+    """Before start, what systemd passed: LISTEN_FDS a count, and each descriptor an open,
+    listening stream socket. Returns the count (0 when the variables are for another
+    process, as ``sd_listen_fds`` decides)."""
+    if "LISTEN_FDS" not in environ or environ.get("LISTEN_PID", "").strip() != str(os.getpid()):
+        return 0  # none, or meant for another process (sd_listen_fds ignores them too)
+    try:
+        count = int(environ["LISTEN_FDS"])
+    except ValueError:
+        raise ConfigurationError(
+            (),
+            f"{environ['LISTEN_FDS']!r} is not a number of file descriptors",
+            SYSTEMD_FIX,
+            setting="LISTEN_FDS",
+        ) from None
+    for fd in range(SD_LISTEN_FDS_START, SD_LISTEN_FDS_START + count):
+        check_listening_fd(fd, (), setting="LISTEN_FDS", fix=SYSTEMD_FIX)
+    return max(count, 0)
 
 
 def parse_mode(text: str) -> int:

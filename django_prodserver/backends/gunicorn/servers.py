@@ -20,7 +20,7 @@ from ...runtime.worker_args import ENVIRONMENT_VARIABLE as UVICORN_ARGS_VARIABLE
 from ...runtime.worker_args import encode
 from ..applications import check_lifespan, find_application
 from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription
-from ..sockets import check_bindable
+from ..sockets import check_bindable, check_systemd_sockets
 from ..tls import TLSOptions, check_tls
 from ..uvicorn.schema import implementation
 from .schema import (
@@ -35,7 +35,6 @@ from .schema import (
 
 MASTER_MODULE = "django_prodserver.runtime.gunicorn_master"
 CONTEXT_VARIABLE = "PRODSERVER_GUNICORN_CONTEXT"
-INHERITED_SOCKETS = ("GUNICORN_FD", "LISTEN_FDS")
 CONTROL_SOCKET_OPTIONS = ("control-socket", "control-socket-mode", "no-control-socket")
 DEFAULT_BIND = "127.0.0.1:8000"
 
@@ -155,7 +154,7 @@ class GunicornServer(BaseServerBackend):
         return [self.application, *self.fixed_args(), *self.args]
 
     def preflight(self) -> None:
-        if any(variable in os.environ for variable in INHERITED_SOCKETS):
+        if check_systemd_sockets() or "GUNICORN_FD" in os.environ:
             return
         from gunicorn.util import parse_address
 

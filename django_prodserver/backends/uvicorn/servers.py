@@ -14,6 +14,7 @@ from ..sockets import (
     bind_unix_socket,
     check_bindable,
     check_listening_fd,
+    check_systemd_sockets,
     check_unix_socket_path,
     parse_mode,
     socket_from_fd,
@@ -99,7 +100,7 @@ class UvicornServer(BaseServerBackend):
 
     def preflight(self) -> None:
         values = self.translated.values
-        if self.inherited_sockets():
+        if check_systemd_sockets():
             return
         if values.get("fd") is not None:
             check_listening_fd(int(str(values["fd"])), self.translated.where("fd"))
