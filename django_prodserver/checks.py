@@ -144,13 +144,18 @@ def static_files_served() -> bool:
 
 
 def _deployment_advice(name: str, backend: BaseServerBackend) -> Iterator[CheckMessage]:
-    values = backend.translated.values
+    values = backend.effective_values()
     where = f"PRODUCTION_PROCESSES[{name!r}]['ARGS']"
     proxies_option = backend.trusted_proxies_option
     trusted = str(values.get(proxies_option, "")) if proxies_option else ""
     if "*" in [ip.strip() for ip in trusted.split(",")] and uses_tcp(backend):
+        source = (
+            f"{where}[{proxies_option!r}]"
+            if proxies_option in backend.translated.values
+            else f"{backend.environment_source()} set {proxies_option!r} for {name!r}, which"
+        )
         yield Warning(
-            f"{where}[{proxies_option!r}] is '*' on a TCP socket: any client can set "
+            f"{source} is '*' on a TCP socket: any client can set "
             "X-Forwarded-For and X-Forwarded-Proto.",
             hint="List your proxy's addresses instead, e.g. '10.0.0.2', or serve on a UNIX "
             "socket only the proxy can reach.",

@@ -14,7 +14,8 @@ from django_prodserver.processes import load_backend
 from django_prodserver.runtime.worker_args import config_kwargs_from_environment
 
 from .support.gunicorn import CONTROL_SOCKET_OFF
-from .support.processes import GUNICORN, GUNICORN_UVICORN
+from .support.processes import GUNICORN, GUNICORN_UVICORN, UVICORN, web_on
+from .support.servers import free_port, run_prodserver
 
 ASGI_APP = "example_project.asgi:application"
 
@@ -278,3 +279,75 @@ def test_one_translation_gives_each_component_its_own_arguments() -> None:
     )
     assert translated.argv_of("gunicorn") == ["--bind=127.0.0.1:8000", "--workers=2"]
     assert translated.argv_of("uvicorn") == ["--limit-concurrency=5", "--http=h11"]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("--workers=many", "--workers: 'many' is not valid for --workers"),
+        ("--wrokers=2", "--wrokers: gunicorn has no option --wrokers; did you mean 'workers'? ("),
+        ("--bind '127.0.0.1:8000", "cannot be split into options (No closing quotation)"),
+    ],
+)
+def test_gunicorn_cmd_args_are_checked_like_args(value: str, problem: str) -> None:
+    result = run_prodserver(
+        web_on(GUNICORN, free_port()), "web", "--dry-run", env={"GUNICORN_CMD_ARGS": value}
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"CommandError: GUNICORN_CMD_ARGS: {problem}")
+    assert "gunicorn reads it as options under ARGS: fix or unset the variable" in line
+
+
+def test_dry_run_shows_gunicorn_cmd_args_with_secrets_masked() -> None:
+    port = free_port()
+    result = run_prodserver(
+        web_on(GUNICORN, port),
+        "web",
+        "--dry-run",
+        env={"GUNICORN_CMD_ARGS": "--workers=3 --env=API_TOKEN=s3cret"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "GUNICORN_CMD_ARGS=--workers=3 " in result.stdout
+    assert "--env=API_TOKEN=***" in result.stdout
+    assert "s3cret" not in result.stdout
+
+
+def test_w001_sees_forwarded_allow_ips_from_gunicorn_cmd_args(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_prodserver.checks import check_deployment
+
+    monkeypatch.setenv("GUNICORN_CMD_ARGS", "--forwarded-allow-ips=*")
+    settings.PRODUCTION_PROCESSES = web_on(GUNICORN, 8000)
+    (warning,) = [message for message in check_deployment(None) if message.id == "prodserver.W001"]
+    assert warning.msg.startswith(
+        "GUNICORN_CMD_ARGS set 'forwarded-allow-ips' for 'web', which is '*' on a TCP socket"
+    )
+
+
+def test_secret_env_entries_are_masked_and_kept_off_the_command_line() -> None:
+    args = {
+        "env": ["DATABASE_PASSWORD=pw1", "API_TOKEN=tk2", "AWS_SECRET_ACCESS_KEY=k3", "LEVEL=2"]
+    }
+    backend = load(GUNICORN, args)
+    assert not any(argument.startswith("--env") for argument in backend.prep_server_args())
+    shown = " ".join(backend.command_line(redact=True))
+    for secret in ("pw1", "tk2", "k3"):
+        assert secret not in shown
+    assert "DATABASE_PASSWORD=*** API_TOKEN=*** AWS_SECRET_ACCESS_KEY=*** LEVEL=2" in shown
+    assert backend.process_environment() == {
+        "DATABASE_PASSWORD": "pw1",
+        "API_TOKEN": "tk2",
+        "AWS_SECRET_ACCESS_KEY": "k3",
+        "LEVEL": "2",
+    }
+
+
+def test_a_mistyped_secret_override_is_echoed_masked() -> None:
+    result = run_prodserver(
+        web_on(UVICORN, free_port()), "web", "--dry-run", "--", "-ssl-keyfile-password=hunter2"
+    )
+    assert result.returncode == 2
+    assert "hunter2" not in result.stderr
+    assert "override '-ssl-keyfile-password=***' is not an option" in result.stderr

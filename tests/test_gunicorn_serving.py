@@ -353,3 +353,23 @@ def test_example_project_gunicorn_processes_as_configured(
             websocket.send("configured")
             assert websocket.recv(timeout=5) == "configured"
     assert server.stop() == 0
+
+
+@pytest.mark.parametrize(
+    "backend", [GUNICORN, "django_prodserver.backends.gunicorn.GunicornUvicornServer"]
+)
+def test_env_secrets_reach_the_workers_but_no_command_line(
+    servers: ServerFactory, backend: str
+) -> None:
+    secret = "hunter2-" + str(free_port())
+    processes = gunicorn_process({"workers": 2, "env": [f"API_TOKEN={secret}", "LEVEL=2"]}, backend)
+    server = servers.start(processes, "web")
+    server.wait_ready("/health/")
+    wait_for(lambda: len(children_of(server.pid)) == 2, 10, "two workers")
+    for pid in [server.pid, *children_of(server.pid)]:
+        assert secret.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
+        environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert f"API_TOKEN={secret}".encode() in environment
+        assert b"LEVEL=2" in environment
+    assert server.stop() == 0
+    assert secret not in server.output()

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from ..options.redaction import redacted
 from ..options.schema import OptionSchema
-from ..options.translation import TranslatedArgs, check_on_machine, translate
+from ..options.translation import OptionValue, TranslatedArgs, check_on_machine, translate
 from .sockets import systemd_socket_count
 
 
@@ -139,6 +139,15 @@ class BaseServerBackend:
 
     def describe(self) -> ServerDescription:
         return ServerDescription()
+
+    def effective_values(self) -> dict[str, OptionValue]:
+        """The options as the server will see them: ARGS, and what the server's own
+        environment variables set for options ARGS leave unset."""
+        return dict(self.translated.values)
+
+    def environment_source(self) -> str:
+        """Where the server reads options from its environment, for messages."""
+        return "the environment"
 
     def keep_alive_seconds(self) -> int | None:
         """The keep-alive the server will use: the configured one, or its default."""

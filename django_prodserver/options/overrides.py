@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigurationError
+from .redaction import redacted
 from .schema import OptionSchema, normalise_key
 
 
@@ -24,7 +25,7 @@ def parse_overrides(tokens: list[str], schema: OptionSchema | None) -> dict[str,
         if not token.startswith("--") or token == "--":
             raise ConfigurationError(
                 (),
-                f"override {token!r} is not an option",
+                f"override {redacted([token])[0]!r} is not an option",
                 "write overrides as server options after '--', e.g. -- --port 9001",
                 setting="prodserver",
             )

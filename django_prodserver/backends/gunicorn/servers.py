@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..._compat import gunicorn_has_control_socket
-from ...errors import ConflictingOptionsError, InvalidValueError
-from ...options.redaction import redacted
+from ...errors import (
+    ConfigurationError,
+    ConflictingOptionsError,
+    InvalidValueError,
+    ServerEnvironmentError,
+)
+from ...options.overrides import parse_overrides
+from ...options.redaction import redacted, redacted_assignment
 from ...options.schema import OptionSchema, normalise_key
+from ...options.translation import OptionValue, TranslatedArgs, translate
 from ...runtime.worker_args import ENVIRONMENT_VARIABLE as UVICORN_ARGS_VARIABLE
 from ...runtime.worker_args import encode
 from ..applications import check_lifespan, find_application
@@ -61,6 +69,21 @@ def _with_address(bind: str, address: dict[str, tuple[str, Any]]) -> str:
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"{host}:{port}"
+
+
+CMD_ARGS_VARIABLE = "GUNICORN_CMD_ARGS"
+_CMD_ARGS_FIX = (
+    "gunicorn reads it as options under ARGS: fix or unset the variable, or set the option in ARGS"
+)
+
+
+def _split_cmd_args(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError as error:
+        raise ServerEnvironmentError(
+            (), f"cannot be split into options ({error})", _CMD_ARGS_FIX, setting=CMD_ARGS_VARIABLE
+        ) from error
 
 
 class GunicornServer(BaseServerBackend):
@@ -115,7 +138,24 @@ class GunicornServer(BaseServerBackend):
         return kept, origins
 
     def server_argv(self) -> list[str]:
-        return self.translated.argv_of("gunicorn")
+        """gunicorn's options, but for ``env``: its assignments go into the environment of
+        the process we exec, where gunicorn would put them, so that no secret is on a
+        command line (``/proc/PID/cmdline`` is readable by every local user)."""
+        return [
+            argument
+            for argument in self.translated.argv_of("gunicorn")
+            if not argument.startswith("--env=")
+        ]
+
+    def process_environment(self, redact: bool = False) -> dict[str, str]:
+        """The ``env`` assignments of ARGS, for the gunicorn master and its workers."""
+        assignments = self.translated.values.get("env") or []
+        environment = {}
+        for assignment in assignments if isinstance(assignments, list) else [assignments]:
+            shown = redacted_assignment(str(assignment)) if redact else str(assignment)
+            name, _, value = shown.partition("=")
+            environment[name.strip()] = value
+        return environment
 
     def validate(self) -> None:
         self._check_worker_interface()
@@ -128,6 +168,7 @@ class GunicornServer(BaseServerBackend):
     def check_environment(self) -> None:
         super().check_environment()
         check_tls(self.translated, self.tls_options)
+        self.environment_args()
 
     def _check_worker_interface(self) -> None:
         chosen = self.translated.values.get("worker-class")
@@ -169,8 +210,47 @@ class GunicornServer(BaseServerBackend):
         return {}
 
     def command_line(self, redact: bool = False) -> list[str]:
-        environment = [f"{name}={value}" for name, value in self.worker_environment(redact).items()]
+        from_environment = {}
+        if os.environ.get(CMD_ARGS_VARIABLE, "").strip():
+            tokens = _split_cmd_args(os.environ[CMD_ARGS_VARIABLE])
+            from_environment[CMD_ARGS_VARIABLE] = shlex.join(redacted(tokens) if redact else tokens)
+        environment = [
+            f"{name}={value}"
+            for name, value in {
+                **from_environment,
+                **self.process_environment(redact),
+                **self.worker_environment(redact),
+            }.items()
+        ]
         return [*(["env", *environment] if environment else []), *super().command_line(redact)]
+
+    def environment_args(self) -> TranslatedArgs | None:
+        """``$GUNICORN_CMD_ARGS``, which gunicorn reads as options under the command line's,
+        checked as ARGS are; None when it is not set."""
+        text = os.environ.get(CMD_ARGS_VARIABLE, "")
+        if not text.strip():
+            return None
+        tokens = _split_cmd_args(text)
+        try:
+            return translate(parse_overrides(tokens, gunicorn_schema()), gunicorn_schema())
+        except ConfigurationError as error:
+            option = f"{error.keys[1]}: " if error.keys[:1] == ("ARGS",) else ""
+            raise ServerEnvironmentError(
+                (),
+                f"{option}{error.problem}",
+                f"{error.fix} ({_CMD_ARGS_FIX})",
+                setting=CMD_ARGS_VARIABLE,
+            ) from error
+
+    def effective_values(self) -> dict[str, OptionValue]:
+        try:
+            from_environment = self.environment_args()
+        except ConfigurationError:  # reported by check_environment()
+            from_environment = None
+        return {**(from_environment.values if from_environment else {}), **self.translated.values}
+
+    def environment_source(self) -> str:
+        return CMD_ARGS_VARIABLE
 
     def describe(self) -> ServerDescription:
         values = self.translated.values
@@ -199,6 +279,7 @@ class GunicornServer(BaseServerBackend):
 
     def start_server(self, *args: str) -> None:
         os.environ.pop(UVICORN_ARGS_VARIABLE, None)
+        os.environ.update(self.process_environment())
         os.environ.update(self.worker_environment())
         os.environ[CONTEXT_VARIABLE] = json.dumps(
             {

@@ -135,6 +135,9 @@ class UvicornServer(BaseServerBackend):
                 values[name.replace("_", "-")] = value if isinstance(value, bool) else str(value)
         return values
 
+    def environment_source(self) -> str:
+        return "UVICORN_* variables"
+
     def describe(self) -> ServerDescription:
         values = self.effective_values()
         if values.get("reload") is True:
