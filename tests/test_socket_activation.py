@@ -5,9 +5,13 @@ with a file mode."""
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
 import stat
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,6 +26,7 @@ from .support.servers import (
     free_port,
     process_env,
     prodserver_command,
+    run_prodserver,
     wait_for,
 )
 from .support.sockets import (
@@ -269,4 +274,119 @@ def test_what_systemd_passes_is_checked_before_start(
     assert result.stderr.splitlines() == [
         f"CommandError: LISTEN_FDS: {problem}; start the service from its socket unit, "
         "or unset LISTEN_FDS and LISTEN_PID"
+    ]
+
+
+def unix_connect_refused(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(path))
+        except ConnectionRefusedError:
+            return True
+        except OSError:
+            return False
+    return False
+
+
+def answers_over_unix(path: Path) -> bool:
+    try:
+        request_info_over_unix(path)
+    except (httpx.TransportError, AssertionError):
+        return False
+    return True
+
+
+def test_a_draining_server_leaves_its_successors_socket(
+    servers: ServerFactory, tmp_path: Path
+) -> None:
+    """A rolling restart on one path: the new instance binds while the old one drains, and
+    the old one, exiting, must not unlink the new one's socket file."""
+    path = tmp_path / "web.sock"
+    processes = web({"uds": str(path), "timeout-graceful-shutdown": 10}, UVICORN)
+    old = servers.start(processes, "web", port=0)
+    wait_for(lambda: answers_over_unix(path), 30, "the old instance")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as in_flight:
+        in_flight.connect(str(path))
+        in_flight.sendall(
+            b"GET /slow/?seconds=3 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        os.kill(old.pid, signal.SIGTERM)
+        wait_for(lambda: unix_connect_refused(path), 10, "the old instance to stop accepting")
+        new = servers.start(processes, "web", port=0)
+        wait_for(lambda: answers_over_unix(path), 30, "the new instance")
+        assert old.process.wait(20) == 0
+        assert in_flight.recv(1024).startswith(b"HTTP/1.1 200")
+    assert path.exists(), "the old instance removed the new one's socket"
+    assert answers_over_unix(path)
+    assert new.stop() == 0
+    assert not path.exists()  # its own socket, removed when it stops
+
+
+def test_gunicorn_refuses_a_path_a_live_server_listens_on(
+    servers: ServerFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "web.sock"
+    live = servers.start(web({"uds": str(path), "uds-mode": "660"}, UVICORN), "web", port=0)
+    wait_for(lambda: answers_over_unix(path), 30, "the uvicorn server")
+    result = run_prodserver(web({"bind": f"unix:{path}"}, GUNICORN), "web")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"CommandError: PRODUCTION_PROCESSES['web']['ARGS']['bind']: another server is already "
+        f"listening on {path}; stop it, or give this process a socket path of its own"
+    ]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o660
+    assert answers_over_unix(path)
+    assert live.stop() == 0
+
+
+CHECK_AS_NOBODY = """
+import os, sys
+from django_prodserver.backends.sockets import check_unix_socket_path
+from django_prodserver.errors import ConfigurationError
+os.setegid(65534)
+os.seteuid(65534)
+try:
+    check_unix_socket_path(sys.argv[1])
+except ConfigurationError as error:
+    print(error.message)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make sockets of another user")
+@pytest.mark.parametrize(
+    ("mode", "problem"),
+    [
+        (0o600, "is a socket of user 0 that this user may not connect to"),
+        (0o666, "is a stale socket of user 0 that this user may not remove"),
+    ],
+)
+def test_a_socket_of_another_user_is_one_line(mode: int, problem: str) -> None:
+    """The check a process running as another user (nobody) makes before start, against real
+    socket files of root's in a sticky directory, as /tmp is. (The whole command cannot run
+    as nobody here: this Python lives under /root, which is mode 700.)"""
+    directory = Path(tempfile.mkdtemp(prefix="prodserver-sticky-", dir="/tmp"))
+    try:
+        directory.chmod(0o1777)
+        path = directory / "web.sock"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stale:
+            stale.bind(str(path))  # bound, never listening: a stale socket file
+        path.chmod(mode)
+        result = subprocess.run(
+            [sys.executable, "-c", CHECK_AS_NOBODY, str(path)],
+            env=process_env("absent"),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        shutil.rmtree(directory)
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [
+        f"PRODUCTION_PROCESSES['ARGS']['uds']: {path} {problem}"
+        + (
+            ""
+            if "connect" not in problem
+            else ", so whether a server still listens on it cannot be told"
+        )
+        + "; remove it as its owner (or root), or choose another path"
     ]

@@ -134,43 +134,79 @@ def bind_unix_socket(path: str, mode: int, backlog: int) -> socket.socket:
     return sock
 
 
-def check_unix_socket_path(path: str) -> None:
-    """Before start: the directory exists and is writable, and no live server owns ``path``."""
+UDS_WHERE = ("ARGS", "uds")
+
+
+def check_unix_socket_path(path: str, where: tuple[str, ...] = UDS_WHERE) -> None:
+    """Before start: the directory exists and is writable, and no live server owns ``path``
+    (a stale socket file there is one this user may remove)."""
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory) or not os.access(directory, os.W_OK | os.X_OK):
         raise ConfigurationError(
-            ("ARGS", "uds"),
+            where,
             f"the directory {directory} does not exist or this user cannot write to it",
             "create it for this user (systemd: RuntimeDirectory=), or choose another path",
         )
-    _remove_stale_socket(path, remove=False)
+    _remove_stale_socket(path, remove=False, where=where)
 
 
-def _remove_stale_socket(path: str, remove: bool = True) -> None:
+def _remove_stale_socket(
+    path: str, remove: bool = True, where: tuple[str, ...] = UDS_WHERE
+) -> None:
     try:
         existing = os.stat(path)
     except FileNotFoundError:
         return
     if not stat.S_ISSOCK(existing.st_mode):
         raise ConflictingOptionsError(
-            ("ARGS", "uds"),
+            where,
             f"{path} exists and is not a socket",
             "choose a path of its own for the socket",
         )
+    not_ours_fix = "remove it as its owner (or root), or choose another path"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         try:
             probe.connect(path)
+        except PermissionError:
+            raise ConfigurationError(
+                where,
+                f"{path} is a socket of user {existing.st_uid} that this user may not connect to, "
+                "so whether a server still listens on it cannot be told",
+                not_ours_fix,
+            ) from None
         except OSError as error:
-            if error.errno in (errno.ECONNREFUSED, errno.ENOENT):
-                if remove:
-                    os.unlink(path)
-                return
-            raise
+            if error.errno not in (errno.ECONNREFUSED, errno.ENOENT):
+                raise ConfigurationError(
+                    where, f"{path} cannot be checked ({error.strerror})", not_ours_fix
+                ) from error
+            if not _may_remove(path, existing):
+                raise ConfigurationError(
+                    where,
+                    f"{path} is a stale socket of user {existing.st_uid} that this user may not "
+                    "remove",
+                    not_ours_fix,
+                ) from None
+            if remove:
+                os.unlink(path)
+            return
     raise ConflictingOptionsError(
-        ("ARGS", "uds"),
+        where,
         f"another server is already listening on {path}",
         "stop it, or give this process a socket path of its own",
     )
+
+
+def _may_remove(path: str, existing: os.stat_result) -> bool:
+    """Whether this user may unlink ``path``: write access to its directory and, in a sticky
+    directory such as /tmp, owning the file or the directory (root may do all)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.geteuid() == 0:
+        return True
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return False
+    folder = os.stat(directory)
+    sticky = bool(folder.st_mode & stat.S_ISVTX)
+    return not sticky or os.geteuid() in (existing.st_uid, folder.st_uid)
 
 
 def check_bindable(

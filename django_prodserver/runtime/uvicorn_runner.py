@@ -7,10 +7,12 @@ uvicorn's own command parses the arguments (and its ``UVICORN_*`` variables) and
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
 import socket
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,8 +36,12 @@ class NotifyingServer(DrainingServer):
     """uvicorn's server, telling the service manager once it has started, and losing no
     accepted request when it stops (``draining.py``)."""
 
+    owned_socket_file: tuple[int, int] | None = None
+
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
+        if sockets is None and self.config.uds:
+            self.owned_socket_file = socket_file_identity(self.config.uds)
         if self.started:
             notify_ready(f"uvicorn serving in process {os.getpid()}")
         else:
@@ -86,27 +92,48 @@ def run(
         config.uds = None
         config.fd = listeners.sockets[0].fileno()
     sockets = listeners.sockets if listeners else None
+    # The socket file this process bound, if any: the only one it may remove.
+    owned = socket_file_identity(config.uds) if sockets and config.uds else None
     server = NotifyingServer(config=config)
     try:
-        if config.should_reload:
-            sockets = sockets or [listening(config)]
-            notify_ready("uvicorn reloader started")
-            ChangeReload(config, target=server.run, sockets=sockets).run()
-        elif config.workers > 1:
-            sockets = sockets or [listening(config)]
-            workers = supervisor(config, server, sockets)
-            workers.run()
-            if workers.startup_failed:
-                sys.exit(STARTUP_FAILURE)
+        if config.should_reload or config.workers > 1:
+            if not sockets:
+                sockets = [listening(config)]
+                owned = socket_file_identity(config.uds) if config.uds else None
+            if config.should_reload:
+                notify_ready("uvicorn reloader started")
+                ChangeReload(config, target=server.run, sockets=sockets).run()
+            else:
+                workers = supervisor(config, server, sockets)
+                workers.run()
+                if workers.startup_failed:
+                    sys.exit(STARTUP_FAILURE)
         else:
             server.run(sockets=sockets)
     except KeyboardInterrupt:
         pass
     finally:
-        if config.uds and os.path.exists(config.uds):
-            os.remove(config.uds)
+        remove_own_socket_file(config.uds, owned or server.owned_socket_file)
     if not config.should_reload and config.workers == 1:
         exit_after_failed_startup(server, STARTUP_FAILURE)
+
+
+def socket_file_identity(path: str | None) -> tuple[int, int] | None:
+    """The device and inode of the socket file at ``path``, if one is there."""
+    try:
+        found = os.stat(path) if path else None
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino) if found and stat.S_ISSOCK(found.st_mode) else None
+
+
+def remove_own_socket_file(path: str | None, identity: tuple[int, int] | None) -> None:
+    """Remove the socket file at ``path`` only if it is still the one this process bound:
+    in a rolling restart, a new instance may already have bound its own at the same path
+    while this one drained, and unlinking that would leave the new one unreachable."""
+    if path and identity is not None and socket_file_identity(path) == identity:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
 
 
 def listening(config: Config) -> socket.socket:

@@ -28,7 +28,7 @@ from ...runtime.worker_args import ENVIRONMENT_VARIABLE as UVICORN_ARGS_VARIABLE
 from ...runtime.worker_args import encode
 from ..applications import check_lifespan, find_application
 from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription
-from ..sockets import check_bindable, check_systemd_sockets
+from ..sockets import check_bindable, check_systemd_sockets, check_unix_socket_path
 from ..tls import TLSOptions, check_tls
 from ..uvicorn.schema import implementation
 from .schema import (
@@ -202,8 +202,11 @@ class GunicornServer(BaseServerBackend):
         binds = self.translated.values.get("bind") or [DEFAULT_BIND]
         for bind in binds if isinstance(binds, list) else [str(binds)]:
             address = parse_address(bind)
+            where = self.translated.where("bind")
+            if isinstance(address, str):
+                # gunicorn would unlink a live server's socket at that path and bind its own.
+                check_unix_socket_path(address, where)
             if isinstance(address, tuple):
-                where = self.translated.where("bind")
                 check_bindable(str(address[0]), int(address[1]), where, where)
 
     def worker_environment(self, redact: bool = False) -> dict[str, str]:
