@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -373,3 +374,48 @@ def test_env_secrets_reach_the_workers_but_no_command_line(
         assert b"LEVEL=2" in environment
     assert server.stop() == 0
     assert secret not in server.output()
+
+
+FORGING_REQUESTS = [
+    # A decoded path with a line break, and a quote to end the field early.
+    b"GET /hello/%0aforged%22 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    # A Basic-auth user name with a line break ("evil\nforged:pw").
+    b"GET /hello/ HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic ZXZpbApmb3JnZWQ6cHc=\r\n"
+    b"Connection: close\r\n\r\n",
+    # A terminal escape sequence in a header.
+    b"GET /hello/ HTTP/1.1\r\nHost: localhost\r\nUser-Agent: \x1b[31mred\r\n"
+    b"Connection: close\r\n\r\n",
+]
+
+
+@pytest.mark.parametrize(
+    "backend", [GUNICORN, "django_prodserver.backends.gunicorn.GunicornUvicornServer"]
+)
+def test_access_lines_cannot_be_forged(
+    servers: ServerFactory, tmp_path: Path, backend: str
+) -> None:
+    access = tmp_path / "access.log"
+    processes = gunicorn_process(
+        {
+            "access-logfile": str(access),
+            "access-logformat": 'user=%(u)s path="%(U)s" agent="%(a)s"',
+        },
+        backend,
+    )
+    server = servers.start(processes, "web")
+    server.wait_ready("/health/")
+    port = int(server.base_url.rsplit(":", 1)[1])
+    for request in FORGING_REQUESTS:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+            client.sendall(request)
+            while client.recv(65536):
+                pass
+    assert server.stop() == 0
+    text = access.read_text()
+    lines = [line for line in text.splitlines() if "/health/" not in line]
+    assert len(lines) >= 2, text
+    assert all(line.startswith("user=") for line in lines), text
+    assert "\x1b" not in text
+    assert 'path="/hello/\\nforged\\""' in text
+    if "user=evil" in text:
+        assert "user=evil\\nforged" in text

@@ -90,3 +90,37 @@ def wsgi_like_environ(scope: Scope, headers: list[tuple[str, str]]) -> dict[str,
         key = "HTTP_" + name.upper().replace("-", "_")
         environ[key] = f"{environ[key]},{value}" if key in environ else value
     return environ
+
+
+#: Escapes for what must never reach a log line raw: line breaks (a forged second line),
+#: backslashes (which would make gunicorn's own escaping of quotes ambiguous), and terminal
+#: escape sequences. gunicorn escapes the quotes itself (SafeAtoms).
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escaped(text: str) -> str:
+    """``text`` safe inside one log line: control characters as ``\\xNN`` (or ``\\n``),
+    backslashes doubled, everything else as it was."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(
+        _ESCAPES.get(char) or (f"\\x{ord(char):02x}" if not char.isprintable() else char)
+        for char in text
+    )
+
+
+def escape_access_atoms(log: Any) -> None:
+    """Make gunicorn's logger escape every atom of its access lines (the user name from
+    Basic auth, the decoded path, headers), whichever worker writes them. Idempotent."""
+    if getattr(log, "_prodserver_escapes_atoms", False):
+        return
+    atoms = log.atoms
+
+    def escaping_atoms(resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        return {
+            key: escaped(value) if isinstance(value, str) else value
+            for key, value in atoms(resp, req, environ, request_time).items()
+        }
+
+    log.atoms = escaping_atoms
+    log._prodserver_escapes_atoms = True

@@ -21,6 +21,7 @@ from typing import Any
 
 from gunicorn.app.wsgiapp import WSGIApplication
 
+from django_prodserver.runtime.access_log import escape_access_atoms
 from django_prodserver.runtime.server_loggers import reenable_server_loggers
 
 CONTEXT_VARIABLE = "PRODSERVER_GUNICORN_CONTEXT"
@@ -45,6 +46,7 @@ class ProdserverGunicorn(WSGIApplication):
                 "cwd": self.restart_cwd,
             }
             arbiter.handle_winch = types.MethodType(handle_winch, arbiter)
+            escape_access_atoms(arbiter.log)
             configured_hook(arbiter)
 
         self.cfg.set("on_starting", prepare_arbiter)

@@ -32,7 +32,7 @@ from uvicorn.server import Server
 
 from .._compat import exit_after_failed_startup, gunicorn_access_log_enabled, gunicorn_root_path
 from .._compat import uvicorn_takes_ssl_context_factory as takes_ssl_context_factory
-from .access_log import GunicornAccessLog
+from .access_log import GunicornAccessLog, escape_access_atoms
 from .draining import RecyclingServer
 from .server_loggers import reenable_server_loggers
 from .signals import exit_cleanly
@@ -82,6 +82,7 @@ class UvicornWorker(Worker):
         return kwargs
 
     def init_process(self) -> None:
+        escape_access_atoms(self.log)
         if not self.uvicorn_logging:
             self._route_uvicorn_logs_to_gunicorn()
         super().init_process()
