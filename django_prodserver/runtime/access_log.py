@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import datetime
 from typing import Any, Protocol
@@ -124,3 +125,41 @@ def escape_access_atoms(log: Any) -> None:
 
     log.atoms = escaping_atoms
     log._prodserver_escapes_atoms = True
+    cap_access_lines(log.access_log)
+
+
+#: The longest access line written; the rest is cut, and the line says how much.
+ACCESS_LINE_LIMIT = 16 * 1024
+
+
+class CappedLine(logging.Filter):
+    """Cuts an access line at ``limit`` characters: one request must not write megabytes
+    to the log (with the request limits off, or a project's own wide format)."""
+
+    def __init__(self, limit: int = ACCESS_LINE_LIMIT) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            # uvicorn's access formatter reads the arguments themselves: cut each one.
+            record.args = tuple(
+                self.cut(arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+            return True
+        message = record.getMessage()
+        if len(message) > self.limit:
+            record.msg = self.cut(message)
+            record.args = None
+        return True
+
+    def cut(self, text: str) -> str:
+        if len(text) <= self.limit:
+            return text
+        return f"{text[: self.limit]}... [{len(text) - self.limit} characters cut]"
+
+
+def cap_access_lines(logger: logging.Logger) -> None:
+    """Add a CappedLine filter to ``logger`` once."""
+    if not any(isinstance(existing, CappedLine) for existing in logger.filters):
+        logger.addFilter(CappedLine())

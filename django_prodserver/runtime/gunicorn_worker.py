@@ -34,6 +34,7 @@ from .._compat import exit_after_failed_startup, gunicorn_access_log_enabled, gu
 from .._compat import uvicorn_takes_ssl_context_factory as takes_ssl_context_factory
 from .access_log import GunicornAccessLog, escape_access_atoms
 from .draining import RecyclingServer
+from .limits import RequestLimits, limited_protocol
 from .server_loggers import reenable_server_loggers
 from .signals import exit_cleanly
 from .worker_args import config_kwargs_from_environment
@@ -126,6 +127,13 @@ class UvicornWorker(Worker):
         config = Config(
             application, access_log=self.uvicorn_logging and self.access_log, **self.config_kwargs
         )
+        # gunicorn's request limits, which uvicorn's protocols do not have.
+        config.prodserver_limits = RequestLimits(  # type: ignore[attr-defined]
+            self.cfg.limit_request_line,
+            self.cfg.limit_request_fields,
+            self.cfg.limit_request_field_size,
+        )
+        limited_protocol(config)
         recycle_after = self.max_requests if self.max_requests < sys.maxsize else None
         self.server = RecyclingServer(config, recycle_after)
         self.server.run(sockets=[getattr(listener, "sock", listener) for listener in self.sockets])

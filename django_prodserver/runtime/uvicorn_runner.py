@@ -25,6 +25,7 @@ from uvicorn.supervisors import ChangeReload, Multiprocess
 
 from .._compat import exit_after_failed_startup, uvicorn_supervisor
 from .draining import DrainingServer
+from .limits import RequestLimits, limited_protocol
 from .systemd import notify_ready
 
 logger = logging.getLogger("uvicorn.error")
@@ -83,11 +84,19 @@ class Listeners:
 
 
 def run(
-    app: str, *, listeners: Listeners | None, app_dir: str | None = None, **kwargs: Any
+    app: str,
+    *,
+    listeners: Listeners | None,
+    limits: RequestLimits | None = None,
+    app_dir: str | None = None,
+    **kwargs: Any,
 ) -> None:
     if app_dir is not None:
         sys.path.insert(0, app_dir)
     config = Config(app, **kwargs)
+    if limits is not None:
+        config.prodserver_limits = limits  # type: ignore[attr-defined]
+        limited_protocol(config)
     if listeners and listeners.from_systemd:
         config.uds = None
         config.fd = listeners.sockets[0].fileno()
@@ -154,11 +163,13 @@ def supervisor(
 
 
 @contextmanager
-def running_uvicorn_with(listeners: Listeners | None) -> Iterator[None]:
+def running_uvicorn_with(
+    listeners: Listeners | None, limits: RequestLimits | None = None
+) -> Iterator[None]:
     # The module, not the ``uvicorn.main`` command the package exports under that name.
     main_module: Any = importlib.import_module("uvicorn.main")
     original = main_module.run
-    main_module.run = partial(run, listeners=listeners)
+    main_module.run = partial(run, listeners=listeners, limits=limits)
     try:
         yield
     finally:

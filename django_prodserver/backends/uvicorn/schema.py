@@ -64,10 +64,45 @@ def check_uds_mode(value: str) -> None:
         ) from None
 
 
+def non_negative_whole_number(value: str) -> None:
+    if not value.strip().isdigit():
+        raise InvalidValue(
+            f"{value!r} is not a whole number of 0 or more",
+            "give a number such as '8190' (0: no limit)",
+        )
+
+
+#: gunicorn's request limits and their defaults, which the uvicorn backends apply too.
+REQUEST_LIMITS = {
+    "limit-request-line": (
+        4094,
+        "Largest request line in bytes; longer ones get 414 (0: no limit). As gunicorn's.",
+    ),
+    "limit-request-fields": (
+        100,
+        "Most header fields in a request; more get 431 (0: no limit). As gunicorn's.",
+    ),
+    "limit-request-field-size": (
+        8190,
+        "Largest header field in bytes; larger ones get 431 (0: no limit). As gunicorn's "
+        "limit-request-field_size.",
+    ),
+}
+
 #: Options prodserver adds to uvicorn's own, for what uvicorn cannot be told.
 PRODSERVER_UVICORN_OPTIONS = OptionSchema(
     "prodserver",
     [
+        *(
+            ServerOption(
+                name,
+                takes_value=True,
+                validate=non_negative_whole_number,
+                aliases=("limit-request-field_size",) if name.endswith("field-size") else (),
+                help=text,
+            )
+            for name, (_, text) in REQUEST_LIMITS.items()
+        ),
         ServerOption(
             UDS_MODE,
             takes_value=True,
@@ -75,7 +110,7 @@ PRODSERVER_UVICORN_OPTIONS = OptionSchema(
             convert=mode_as_octal,
             help="File mode of the 'uds' socket, e.g. 660 so that only the owner and the "
             "group (nginx's) can connect; uvicorn's own default is 666.",
-        )
+        ),
     ],
 )
 

@@ -22,6 +22,7 @@ from ..sockets import (
 )
 from ..tls import check_tls
 from .schema import (
+    REQUEST_LIMITS,
     UDS_MODE,
     UVICORN_TLS,
     check_uvicorn_combination,
@@ -30,6 +31,7 @@ from .schema import (
 )
 
 if TYPE_CHECKING:
+    from ...runtime.limits import RequestLimits
     from ...runtime.uvicorn_runner import Listeners
 
 DEFAULT_HOST = "127.0.0.1"
@@ -168,11 +170,21 @@ class UvicornServer(BaseServerBackend):
 
         from ...runtime.uvicorn_runner import running_uvicorn_with
 
-        with sigterm_exits_zero(), running_uvicorn_with(self.listeners()):
+        with sigterm_exits_zero(), running_uvicorn_with(self.listeners(), self.request_limits()):
             try:
                 uvicorn_command.main(args=list(args), prog_name="uvicorn", standalone_mode=False)
             except click.ClickException as error:
                 raise environment_error(error) from error
+
+    def request_limits(self) -> RequestLimits:
+        """gunicorn's three request limits, its defaults unless ARGS say otherwise."""
+        from ...runtime.limits import RequestLimits
+
+        line, fields, field_size = (
+            int(str(self.translated.values.get(name, default)))
+            for name, (default, _) in REQUEST_LIMITS.items()
+        )
+        return RequestLimits(line, fields, field_size)
 
     def listeners(self) -> Listeners | None:
         """The sockets prodserver opens for uvicorn; None when uvicorn binds its own."""
