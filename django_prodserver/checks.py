@@ -180,6 +180,19 @@ def _deployment_advice(name: str, backend: BaseServerBackend) -> Iterator[CheckM
                     id="prodserver.W004",
                 )
     yield from _keep_alive_advice(where, backend)
+    exposed = [
+        bind
+        for bind in backend.describe().binds
+        if getattr(bind, "tcp", False) and not getattr(bind, "loopback", False)
+    ]
+    if exposed and backend.slow_clients_block_workers():
+        yield Warning(
+            f"PRODUCTION_PROCESSES[{name!r}] serves {exposed[0]} with workers that each wait "
+            "for one client to send its whole request: a few slow clients can block them all.",
+            hint="Put a buffering proxy in front (the nginx recipe, on a UNIX socket or "
+            "loopback), or use an ASGI backend (GunicornUvicornServer, UvicornServer).",
+            id="prodserver.W007",
+        )
 
 
 def _keep_alive_advice(where: str, backend: BaseServerBackend) -> Iterator[CheckMessage]:

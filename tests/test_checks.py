@@ -281,3 +281,25 @@ def test_prodserver_is_not_blocked_by_another_broken_process() -> None:
     result = run_prodserver(processes, "web", "--dry-run")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("backend", "args", "warned"),
+    [
+        (GUNICORN, {"bind": "0.0.0.0:8000"}, True),
+        (GUNICORN, {"bind": "0.0.0.0:8000", "worker-class": "gthread"}, True),
+        (GUNICORN, {"bind": "127.0.0.1:8000"}, False),
+        (GUNICORN, {"bind": "unix:/run/web.sock"}, False),
+        (GUNICORN_UVICORN, {"bind": "0.0.0.0:8000"}, False),
+        (UVICORN, {"host": "0.0.0.0"}, False),
+    ],
+)
+def test_w007_blocking_workers_on_a_public_address(
+    settings: Settings, backend: str, args: dict[str, Any], warned: bool
+) -> None:
+    found = [m for m in deploy(settings, web(args, backend)) if m.id == "prodserver.W007"]
+    assert bool(found) is warned
+    if warned:
+        assert "a few slow clients can block them all" in found[0].msg
+        assert found[0].hint is not None
+        assert "buffering proxy" in found[0].hint

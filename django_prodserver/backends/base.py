@@ -28,6 +28,8 @@ class Bind:
 
     shown: str
     tcp: bool = False
+    #: A TCP address on the loopback interface only (not reachable from other machines).
+    loopback: bool = False
 
     def __str__(self) -> str:
         return self.shown
@@ -149,9 +151,18 @@ class BaseServerBackend:
         """Where the server reads options from its environment, for messages."""
         return "the environment"
 
+    def slow_clients_block_workers(self) -> bool:
+        """Whether a client that sends slowly holds a whole worker (or thread) meanwhile, so
+        that a few slow clients can block every worker without a buffering proxy in front."""
+        return False
+
     def keep_alive_seconds(self) -> int | None:
         """The keep-alive the server will use: the configured one, or its default."""
         if self.keep_alive is None:
             return None
         configured = self.translated.values.get(self.keep_alive.option)
         return int(str(configured)) if configured is not None else self.keep_alive.default
+
+
+def is_loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")

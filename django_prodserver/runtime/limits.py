@@ -35,6 +35,9 @@ class RequestLimits:
     line: int = 4094
     fields: int = 100
     field_size: int = 8190
+    #: Seconds a client has to send a whole request head, from its first byte (or from
+    #: connecting); then the connection is closed. 0: no limit.
+    head_timeout: float = 10.0
 
     def head_size(self) -> int | None:
         """The most bytes a request head may take before it is refused outright."""
@@ -78,18 +81,60 @@ def refusal(status: int, message: str) -> bytes:
     )
 
 
+class SlowClientGuard:
+    """What both protocols add against slow clients: a deadline for each request head, and
+    uvicorn's ``limit_concurrency`` counting requests being served, not connections (a
+    thousand clients dripping their heads must not lock real ones out with 503s)."""
+
+    loop: Any
+    transport: Any
+    tasks: Any
+    limit_concurrency: int | None
+    head_timeout: float
+    head_timer: Any
+    request_concurrency: int | None
+
+    def guard(self, config: Config, limits: RequestLimits) -> None:
+        self.head_timeout = limits.head_timeout
+        self.head_timer = None
+        self.request_concurrency = config.limit_concurrency
+        self.limit_concurrency = None
+
+    def start_head_timer(self) -> None:
+        if self.head_timeout and self.head_timer is None:
+            self.head_timer = self.loop.call_later(self.head_timeout, self.head_timed_out)
+
+    def stop_head_timer(self) -> None:
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+
+    def head_timed_out(self) -> None:
+        self.head_timer = None
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+    def admit(self) -> None:
+        """Just before uvicorn decides on a 503: busy only when enough requests run."""
+        busy = self.request_concurrency is not None and len(self.tasks) >= self.request_concurrency
+        self.limit_concurrency = 0 if busy else None
+
+
 def limits_of(config: Config) -> RequestLimits:
     limits: RequestLimits = getattr(config, "prodserver_limits", None) or RequestLimits()
     return limits
 
 
-class LimitedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, refusing requests over the limits with gunicorn's status."""
+class LimitedH11Protocol(SlowClientGuard, H11Protocol):
+    """uvicorn's h11 protocol, refusing requests over the limits with gunicorn's status,
+    and closing connections that do not send a request head in time."""
 
     def __init__(self, config: Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
         cap_access_lines(self.access_logger)  # here, as uvicorn's spawned workers get this class
         self.limits = limits_of(config)
+        self.guard(config, self.limits)
+        self.in_request = False
         self.refused: LimitExceeded | None = None
         next_event = self.conn.next_event
 
@@ -101,6 +146,9 @@ class LimitedH11Protocol(H11Protocol):
                     self.refused = LimitExceeded(431, "Request header fields are too large")
                 raise
             if isinstance(event, h11.Request):
+                self.stop_head_timer()
+                self.in_request = True
+                self.admit()
                 try:
                     check_request_line(self.limits, len(event.target))
                     for count, (name, value) in enumerate(event.headers, 1):
@@ -112,6 +160,23 @@ class LimitedH11Protocol(H11Protocol):
 
         self.conn.next_event = checked_next_event  # type: ignore[method-assign]
 
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self.start_head_timer()
+
+    def data_received(self, data: bytes) -> None:
+        if not self.in_request:
+            self.start_head_timer()
+        super().data_received(data)
+
+    def on_response_complete(self) -> None:
+        self.in_request = False
+        super().on_response_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.stop_head_timer()
+        super().connection_lost(exc)
+
     def send_400_response(self, msg: str) -> None:
         if self.refused is None:
             super().send_400_response(msg)
@@ -122,21 +187,33 @@ class LimitedH11Protocol(H11Protocol):
 
 if HttpToolsProtocol is not None:
 
-    class LimitedHttpToolsProtocol(HttpToolsProtocol):
-        """uvicorn's httptools protocol, refusing requests over the limits, and a head that
-        grows past what the limits allow before its fields are even complete."""
+    class LimitedHttpToolsProtocol(SlowClientGuard, HttpToolsProtocol):
+        """uvicorn's httptools protocol, refusing requests over the limits, a head that
+        grows past what the limits allow before its fields are even complete, and a head
+        that does not arrive in time."""
 
         def __init__(self, config: Config, *args: Any, **kwargs: Any) -> None:
             super().__init__(config, *args, **kwargs)
             cap_access_lines(self.access_logger)
             self.limits = limits_of(config)
+            self.guard(config, self.limits)
             self.head_limit = self.limits.head_size()
             self.refused: LimitExceeded | None = None
             self.head_bytes = 0
             self.reading_head = True
             self.header_count = 0
 
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self.start_head_timer()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self.stop_head_timer()
+            super().connection_lost(exc)
+
         def data_received(self, data: bytes) -> None:
+            if self.reading_head:
+                self.start_head_timer()
             if self.reading_head and self.head_limit is not None:
                 self.head_bytes += len(data)
                 if self.head_bytes > self.head_limit:
@@ -147,6 +224,7 @@ if HttpToolsProtocol is not None:
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
+            self.start_head_timer()
             self.reading_head = True
             self.head_bytes = 0
             self.header_count = 0
@@ -162,6 +240,8 @@ if HttpToolsProtocol is not None:
 
         def on_headers_complete(self) -> None:
             self.reading_head = False
+            self.stop_head_timer()
+            self.admit()
             super().on_headers_complete()
 
         def _check(self, check: Any, *args: Any) -> None:

@@ -27,7 +27,7 @@ from ...options.translation import OptionValue, TranslatedArgs, translate
 from ...runtime.worker_args import ENVIRONMENT_VARIABLE as UVICORN_ARGS_VARIABLE
 from ...runtime.worker_args import encode
 from ..applications import check_lifespan, find_application
-from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription
+from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription, is_loopback
 from ..sockets import check_bindable, check_systemd_sockets, check_unix_socket_path
 from ..tls import TLSOptions, check_tls
 from ..uvicorn.schema import implementation
@@ -71,6 +71,13 @@ def _with_address(bind: str, address: dict[str, tuple[str, Any]]) -> str:
     return f"{host}:{port}"
 
 
+#: gunicorn's workers that hold a worker (or thread) while a client sends its request.
+BLOCKING_WORKERS = (
+    "sync",
+    "gthread",
+    "gunicorn.workers.sync.SyncWorker",
+    "gunicorn.workers.gthread.ThreadWorker",
+)
 CMD_ARGS_VARIABLE = "GUNICORN_CMD_ARGS"
 _CMD_ARGS_FIX = (
     "gunicorn reads it as options under ARGS: fix or unset the variable, or set the option in ARGS"
@@ -266,7 +273,11 @@ class GunicornServer(BaseServerBackend):
             else [
                 Bind(bind)
                 if bind.startswith(("unix:", "fd://"))
-                else Bind(f"{scheme}://{bind}", tcp=True)
+                else Bind(
+                    f"{scheme}://{bind}",
+                    tcp=True,
+                    loopback=is_loopback(bind.rpartition(":")[0].strip("[]")),
+                )
                 for bind in (binds if isinstance(binds, list) else [str(binds)])
             ],
             workers=str(values.get("workers") or os.environ.get("WEB_CONCURRENCY") or 1),
@@ -276,6 +287,10 @@ class GunicornServer(BaseServerBackend):
 
     def worker_class(self) -> str:
         return str(self.translated.values.get("worker-class", "sync"))
+
+    def slow_clients_block_workers(self) -> bool:
+        """gunicorn's sync and gthread workers read each request in a worker or thread."""
+        return self.worker_class() in BLOCKING_WORKERS
 
     def event_loop(self) -> dict[str, str]:
         return {}
@@ -307,6 +322,9 @@ class GunicornUvicornServer(GunicornServer):
     @classmethod
     def option_schema(cls) -> OptionSchema:
         return gunicorn_uvicorn_schema()
+
+    def slow_clients_block_workers(self) -> bool:
+        return False  # our worker reads requests on its event loop
 
     @property
     def uvicorn_args(self) -> list[str]:

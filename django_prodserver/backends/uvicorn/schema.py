@@ -89,10 +89,33 @@ REQUEST_LIMITS = {
     ),
 }
 
+HEAD_TIMEOUT = "request-head-timeout"
+DEFAULT_HEAD_TIMEOUT = 10.0
+
+
+def non_negative_seconds(value: str) -> None:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise InvalidValue(
+            f"{value!r} is not a number of seconds", "give seconds such as '10' (0: no limit)"
+        )
+
+
 #: Options prodserver adds to uvicorn's own, for what uvicorn cannot be told.
 PRODSERVER_UVICORN_OPTIONS = OptionSchema(
     "prodserver",
     [
+        ServerOption(
+            HEAD_TIMEOUT,
+            takes_value=True,
+            validate=non_negative_seconds,
+            help="Seconds a client has to send a whole request head (from its first byte, or "
+            "from connecting); then the connection is closed, so that slow clients cannot "
+            "hold connections for ever (0: no limit). Default 10.",
+        ),
         *(
             ServerOption(
                 name,

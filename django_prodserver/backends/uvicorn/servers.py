@@ -9,7 +9,7 @@ from ...options.schema import OptionSchema
 from ...options.translation import OptionValue
 from ...runtime.signals import sigterm_exits_zero
 from ..applications import check_lifespan, find_application
-from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription
+from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription, is_loopback
 from ..sockets import (
     bind_unix_socket,
     check_bindable,
@@ -22,6 +22,8 @@ from ..sockets import (
 )
 from ..tls import check_tls
 from .schema import (
+    DEFAULT_HEAD_TIMEOUT,
+    HEAD_TIMEOUT,
     REQUEST_LIMITS,
     UDS_MODE,
     UVICORN_TLS,
@@ -184,7 +186,8 @@ class UvicornServer(BaseServerBackend):
             int(str(self.translated.values.get(name, default)))
             for name, (default, _) in REQUEST_LIMITS.items()
         )
-        return RequestLimits(line, fields, field_size)
+        head_timeout = float(str(self.translated.values.get(HEAD_TIMEOUT, DEFAULT_HEAD_TIMEOUT)))
+        return RequestLimits(line, fields, field_size, head_timeout)
 
     def listeners(self) -> Listeners | None:
         """The sockets prodserver opens for uvicorn; None when uvicorn binds its own."""
@@ -219,7 +222,11 @@ def uvicorn_bind(values: dict[str, OptionValue]) -> Bind:
         return Bind(f"fd://{values['fd']}")
     host = str(values.get("host", DEFAULT_HOST))
     shown = f"[{host}]" if ":" in host else host
-    return Bind(f"{scheme}://{shown}:{values.get('port', DEFAULT_PORT)}", tcp=True)
+    return Bind(
+        f"{scheme}://{shown}:{values.get('port', DEFAULT_PORT)}",
+        tcp=True,
+        loopback=is_loopback(host),
+    )
 
 
 def environment_error(error: Exception) -> ServerEnvironmentError:
