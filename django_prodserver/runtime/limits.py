@@ -203,17 +203,18 @@ if HttpToolsProtocol is not None:
             self.reading_head = True
             self.header_count = 0
 
+        # These run for every request: checks are inlined, and the head timer is armed only
+        # when a read ends with the head still incomplete (a normal client sends it whole).
+
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
-            self.start_head_timer()
+            self.start_head_timer()  # a client that connects and sends nothing
 
         def connection_lost(self, exc: Exception | None) -> None:
             self.stop_head_timer()
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
-            if self.reading_head:
-                self.start_head_timer()
             if self.reading_head and self.head_limit is not None:
                 self.head_bytes += len(data)
                 if self.head_bytes > self.head_limit:
@@ -221,27 +222,36 @@ if HttpToolsProtocol is not None:
                     self.send_400_response("")
                     return
             super().data_received(data)
+            if self.reading_head and self.head_timer is None and self.head_timeout:
+                self.start_head_timer()
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self.start_head_timer()
             self.reading_head = True
             self.head_bytes = 0
             self.header_count = 0
 
         def on_url(self, url: bytes) -> None:
-            super().on_url(url)
-            self._check(check_request_line, len(self.url))
+            self.url += url
+            line = self.limits.line
+            if line and len(self.url) + REQUEST_LINE_OVERHEAD > line:
+                self._check(check_request_line, len(self.url))
 
         def on_header(self, name: bytes, value: bytes) -> None:
             self.header_count += 1
-            self._check(check_header, self.header_count, name, value)
+            limits = self.limits
+            if (limits.fields and self.header_count > limits.fields) or (
+                limits.field_size and len(name) + len(value) + 2 > limits.field_size
+            ):
+                self._check(check_header, self.header_count, name, value)
             super().on_header(name, value)
 
         def on_headers_complete(self) -> None:
             self.reading_head = False
-            self.stop_head_timer()
-            self.admit()
+            if self.head_timer is not None:
+                self.stop_head_timer()
+            tasks = self.request_concurrency
+            self.limit_concurrency = 0 if tasks is not None and len(self.tasks) >= tasks else None
             super().on_headers_complete()
 
         def _check(self, check: Any, *args: Any) -> None:
