@@ -91,12 +91,17 @@ def test_usr1_reopens_log_files(servers: ServerFactory, tmp_path: Path) -> None:
 
     os.kill(server.pid, signal.SIGUSR1)
 
+    attempts: list[str] = []
+
     def logged_to_the_new_file() -> bool:
-        server.get("/scope?after=rotation")
-        return access.exists() and "after=rotation" in access.read_text()
+        # Each attempt has its own marker: an attempt made before the worker reopened its
+        # files is written to the renamed one, as it should be.
+        attempts.append(f"after=rotation-{len(attempts)}")
+        server.get(f"/scope?{attempts[-1]}")
+        return access.exists() and attempts[-1] in access.read_text()
 
     wait_for(logged_to_the_new_file, 10, "access lines in the reopened file")
-    assert "after=rotation" not in (tmp_path / "access.log.1").read_text()
+    assert attempts[-1] not in (tmp_path / "access.log.1").read_text()
     assert server.stop() == 0
 
 

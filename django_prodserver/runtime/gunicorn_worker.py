@@ -23,6 +23,7 @@ import logging
 import os
 import signal
 import sys
+from types import FrameType
 from typing import Any, ClassVar
 
 from gunicorn.arbiter import Arbiter
@@ -105,9 +106,9 @@ class UvicornWorker(Worker):
     def init_signals(self) -> None:
         for sig in self.SIGNALS:
             signal.signal(sig, signal.SIG_DFL)
-        # uvicorn takes TERM and INT while serving (graceful) and raises them again once
-        # drained, which these handlers turn into a clean exit.
-        signal.signal(signal.SIGTERM, exit_cleanly)
+        # A TERM while the worker still imports the project is noted, not raised: raised
+        # inside an import, gunicorn would take it for a failed boot and halt the master.
+        signal.signal(signal.SIGTERM, self.handle_term_while_booting)
         signal.signal(signal.SIGINT, self.handle_quit)
         signal.signal(signal.SIGQUIT, self.handle_quit)
         signal.signal(signal.SIGUSR1, self.handle_usr1)
@@ -120,7 +121,18 @@ class UvicornWorker(Worker):
             self.server.should_exit = True
         self.notify()
 
+    term_while_booting = False
+
+    def handle_term_while_booting(self, signum: int, frame: FrameType | None) -> None:
+        self.term_while_booting = True
+        self.alive = False
+
     def run(self) -> None:
+        if self.term_while_booting:
+            return
+        # uvicorn takes TERM and INT while serving (graceful) and raises them again once
+        # drained, which this handler turns into a clean exit.
+        signal.signal(signal.SIGTERM, exit_cleanly)
         application = self.wsgi
         if not self.uvicorn_logging and self.access_log:
             application = GunicornAccessLog(application, self.log)
