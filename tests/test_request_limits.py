@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+import gunicorn
 import httpx
 import pytest
 
@@ -45,7 +46,9 @@ def test_gunicorns_default_limits_and_status_codes(
     server = started(servers, backend, args)
     assert status_of(server) == 200
     assert status_of(server, "/health/?" + "a" * 4000) == 200
-    assert status_of(server, "/health/?" + "a" * 5000) == 414
+    # gunicorn's own workers (GunicornServer) answered 400 here before gunicorn 24.
+    line_status = 400 if backend == GUNICORN and gunicorn.version_info < (24,) else 414
+    assert status_of(server, "/health/?" + "a" * 5000) == line_status
     assert status_of(server, **{"X-Big": "b" * 8000}) == 200
     assert status_of(server, **{"X-Big": "b" * 9000}) == 431
     many = {f"X-H{number}": "1" for number in range(101)}
