@@ -197,6 +197,9 @@ def test_int_and_quit_stop_fast(servers: ServerFactory, sig: int) -> None:
         gunicorn_process({"workers": 2, "graceful-timeout": 30}), "web", overrides=TEST_APP
     )
     server.wait_ready("/")
+    # Both workers started: a signal the master gets while it is still forking one is not
+    # passed to that worker (a gunicorn race), which it would then wait out for 30 s.
+    wait_for(lambda: server.output().count("Application startup complete.") >= 2, 20, "two workers")
     threads, results = in_flight(server, 2, 30)
     assert server.stop(sig, timeout=5) == 0
     for thread in threads:
