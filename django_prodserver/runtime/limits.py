@@ -82,9 +82,10 @@ def refusal(status: int, message: str) -> bytes:
 
 
 class SlowClientGuard:
-    """What both protocols add against slow clients: a deadline for each request head, and
-    uvicorn's ``limit_concurrency`` counting requests being served, not connections (a
-    thousand clients dripping their heads must not lock real ones out with 503s)."""
+    """What both protocols add: a deadline for each request head, uvicorn's
+    ``limit_concurrency`` counting requests being served, not connections (a thousand clients
+    dripping their heads must not lock real ones out with 503s), and the status of a
+    request refused for a limit."""
 
     loop: Any
     transport: Any
@@ -93,6 +94,7 @@ class SlowClientGuard:
     head_timeout: float
     head_timer: Any
     request_concurrency: int | None
+    refused: LimitExceeded | None
 
     def guard(self, config: Config, limits: RequestLimits) -> None:
         self.head_timeout = limits.head_timeout
@@ -113,6 +115,15 @@ class SlowClientGuard:
         self.head_timer = None
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn answers 400 to whatever its parser rejects; a request refused for a limit
+        gets that limit's own status instead (414 or 431)."""
+        if self.refused is None:
+            super().send_400_response(msg)  # type: ignore[misc]
+            return
+        self.transport.write(refusal(self.refused.status, self.refused.message))
+        self.transport.close()
 
     def admit(self) -> None:
         """Just before uvicorn decides on a 503: busy only when enough requests run."""
@@ -176,13 +187,6 @@ class LimitedH11Protocol(SlowClientGuard, H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.stop_head_timer()
         super().connection_lost(exc)
-
-    def send_400_response(self, msg: str) -> None:
-        if self.refused is None:
-            super().send_400_response(msg)
-            return
-        self.transport.write(refusal(self.refused.status, self.refused.message))
-        self.transport.close()
 
 
 if HttpToolsProtocol is not None:
@@ -260,13 +264,6 @@ if HttpToolsProtocol is not None:
             except LimitExceeded as exceeded:
                 self.refused = exceeded
                 raise  # httptools raises HttpParserCallbackError: uvicorn sends its "400"
-
-        def send_400_response(self, msg: str) -> None:
-            if self.refused is None:
-                super().send_400_response(msg)
-                return
-            self.transport.write(refusal(self.refused.status, self.refused.message))
-            self.transport.close()
 
 
 def limited_protocol(config: Config) -> None:
