@@ -114,7 +114,8 @@ def check_deployment(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> 
     backends = list(loadable_backends())
     for name, backend in backends:
         messages.extend(_deployment_advice(name, backend))
-    if any(backend.application_setting for _, backend in backends) and not static_files_served():
+    serving = [b for _, b in backends if b.serves_http and not b.for_development]
+    if serving and not static_files_served():
         messages.append(
             Warning(
                 f"Nothing in this project serves STATIC_URL ({settings.STATIC_URL!r}) with DEBUG "
@@ -144,6 +145,15 @@ def static_files_served() -> bool:
 
 
 def _deployment_advice(name: str, backend: BaseServerBackend) -> Iterator[CheckMessage]:
+    if backend.for_development:
+        yield Warning(
+            f"PRODUCTION_PROCESSES[{name!r}] runs {type(backend).__name__}, Django's "
+            "development server, which is not made for production (no security review, "
+            "no performance work).",
+            hint="Keep it for a development process, in a settings module that is not "
+            "deployed; serve production with UvicornServer, GunicornServer or another backend.",
+            id="prodserver.W008",
+        )
     values = backend.effective_values()
     where = f"PRODUCTION_PROCESSES[{name!r}]['ARGS']"
     proxies_option = backend.trusted_proxies_option

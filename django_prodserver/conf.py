@@ -11,6 +11,7 @@ from django.conf import settings
 
 from .errors import ROOT_SETTING, ConfigurationError, quoted_list
 
+#: The keys of every process; a backend may read more (``backends.base.process_keys``).
 PROCESS_KEYS = ("BACKEND", "ARGS")
 EXAMPLE = (
     "e.g. PRODUCTION_PROCESSES = {'web': {'BACKEND': "
@@ -85,15 +86,6 @@ def _process_config(name: object, entry: object) -> ProcessConfig:
             f"must be a dict with 'BACKEND' and 'ARGS', not {type(entry).__name__}",
             "e.g. {'BACKEND': 'django_prodserver.backends.uvicorn.UvicornServer', 'ARGS': {}}",
         )
-    for key in entry:
-        if key not in PROCESS_KEYS:
-            suggestion = difflib.get_close_matches(str(key).upper(), PROCESS_KEYS, n=1)
-            hint = f"did you mean {suggestion[0]!r}?" if suggestion else "remove it"
-            raise ConfigurationError(
-                (*where, str(key)),
-                f"is not a process setting (only {quoted_list(PROCESS_KEYS)} are)",
-                hint,
-            )
     if "BACKEND" not in entry:
         raise ConfigurationError(
             where,

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from importlib import import_module
 
 from .backends.base import BaseServerBackend
-from .conf import ProcessConfig
-from .errors import BackendError, ConfigurationError
+from .conf import PROCESS_KEYS, ProcessConfig
+from .errors import BackendError, ConfigurationError, quoted_list
 from .options.overrides import parse_overrides, with_overrides
 
+BUILT_IN = "django_prodserver.backends."
 #: Every backend django-prodserver ships, by its public path.
 OUR_BACKENDS = (
     "django_prodserver.backends.uvicorn.UvicornServer",
     "django_prodserver.backends.uvicorn.UvicornWSGIServer",
     "django_prodserver.backends.gunicorn.GunicornUvicornServer",
     "django_prodserver.backends.gunicorn.GunicornServer",
+    "django_prodserver.backends.granian.GranianASGIServer",
+    "django_prodserver.backends.granian.GranianWSGIServer",
+    "django_prodserver.backends.waitress.WaitressServer",
+    "django_prodserver.backends.celery.CeleryWorker",
+    "django_prodserver.backends.celery.CeleryBeat",
+    "django_prodserver.backends.django_tasks.DjangoTasksWorker",
+    "django_prodserver.backends.django_q2.DjangoQ2Worker",
+    "django_prodserver.backends.rq.RQWorker",
+    "django_prodserver.backends.management.ManagementCommand",
+    "django_prodserver.backends.management.RunServer",
 )
 
 
@@ -30,8 +42,9 @@ def load_backend(
     raw = dict(config.raw)
     from_command_line: dict[str, str] = {}
     try:
+        check_process_keys(config, backend_class)
         if overrides:
-            schema = backend_class.option_schema()
+            schema = backend_class.schema_for(raw)
             parsed = parse_overrides(overrides, schema)
             from_command_line = {key: key for key in parsed}
             parsed, from_command_line = backend_class.command_line_overrides(config.args, parsed)
@@ -47,16 +60,50 @@ def load_backend(
     return backend
 
 
+def check_process_keys(config: ProcessConfig, backend_class: type[BaseServerBackend]) -> None:
+    """Each key of the process is one the backend reads (``BACKEND``, ``ARGS`` and the
+    backend's own ``process_keys``, such as Celery's ``APP``), and each of the backend's own
+    keys is there."""
+    own = backend_class.process_keys
+    known = (*PROCESS_KEYS, *own)
+    for key in config.raw:
+        if key in known:
+            continue
+        suggestion = difflib.get_close_matches(str(key).upper(), known, n=1)
+        extra = f", and {backend_class.__name__} reads {quoted_list(list(own))}" if own else ""
+        raise ConfigurationError(
+            (str(key),),
+            f"is not a process setting (only {quoted_list(PROCESS_KEYS)} are{extra})",
+            f"did you mean {suggestion[0]!r}?" if suggestion else "remove it",
+        )
+    for key, holds in own.items():
+        if key not in config.raw:
+            raise ConfigurationError(
+                (), f"has no {key!r}", f"{backend_class.__name__} needs {key!r}: {holds}"
+            )
+        value = config.raw[key]
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigurationError(
+                (key,), f"must be a non-empty string, not {value!r}", f"give {holds}"
+            )
+
+
 def backend_class_for(config: ProcessConfig) -> type[BaseServerBackend]:
     where = (config.name, "BACKEND")
     module_path, _, class_name = config.backend_path.rpartition(".")
     try:
         module = import_module(module_path)
     except ImportError as error:
+        # A class of ours under another module (the path of a backend that moved).
+        close = [path for path in OUR_BACKENDS if path.rpartition(".")[2] == class_name]
         raise BackendError(
             where,
             f"module {module_path!r} cannot be imported ({error})",
-            f"check the path; the built-in backends are {', '.join(OUR_BACKENDS)}",
+            f"did you mean {close[0]!r}?"
+            if close
+            else "check the path; the built-in backends are "
+            f"{', '.join(path.removeprefix(BUILT_IN) for path in OUR_BACKENDS)} "
+            f"under {BUILT_IN}",
         ) from error
     candidate = getattr(module, class_name, None)
     if candidate is None:

@@ -23,14 +23,15 @@ from django_prodserver.conf import ProcessConfig
 from django_prodserver.management.commands.prodserver import Command
 from django_prodserver.processes import backend_class_for
 
-from .support.processes import ALL_BACKENDS
+from .support.processes import ALL_BACKENDS, web
 
 EXAMPLES_PER_BACKEND = 600
 
 
 def option_names(backend: str) -> list[str]:
     """Every spelling the backend's own schema knows, and the keys it refuses."""
-    schema = backend_class_for(ProcessConfig("web", backend, {}, {})).option_schema()
+    process = web(None, backend)["web"]
+    schema = backend_class_for(ProcessConfig("web", backend, {}, process)).schema_for(process)
     assert schema is not None
     names = set(schema.refused)
     for option in schema.options:
@@ -142,7 +143,7 @@ def test_any_args_end_as_a_command_or_one_line(backend: str) -> None:
     )
     @given(args=arguments(backend))
     def check(args: Any) -> None:
-        status, out, err = run_dry_run({"web": {"BACKEND": backend, "ARGS": args}})
+        status, out, err = run_dry_run(web(args, backend))
         outcomes[status] += 1
         if status == 0:
             assert err == "", err

@@ -60,6 +60,7 @@ def test_django_commands_verbosity_is_checked_with_its_own_type_and_choices() ->
         ({"colour": False}, ["--no-colour"]),
         ({"no-colour": True}, ["--no-colour"]),
         ({"quiet": True}, ["--quiet"]),
+        ({"positional": "x", "quiet": True}, ["--quiet", "--", "x"]),
     ],
 )
 def test_each_kind_of_action(args: dict[str, Any], argv: list[str]) -> None:
@@ -72,7 +73,7 @@ def test_each_kind_of_action(args: dict[str, Any], argv: list[str]) -> None:
         ({"workers": "four"}, "'four' is not a valid int for --workers"),
         ({"level": "loud"}, "'loud' is not one of the choices of --level"),
         ({"level": ["info", "debug"]}, "--level takes one value, not a list"),
-        ({"positional": "x"}, "sample has no option --positional"),
+        ({"positional": ["a", "b"]}, "the argument POSITIONAL takes one value, not a list"),
     ],
 )
 def test_values_the_parser_would_reject(args: dict[str, Any], problem: str) -> None:

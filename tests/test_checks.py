@@ -18,7 +18,15 @@ from django_prodserver.checks import (
     check_machine,
 )
 
-from .support.processes import GUNICORN, GUNICORN_UVICORN, UVICORN, UVICORN_WSGI, web
+from .support.processes import (
+    CELERY_WORKER,
+    GUNICORN,
+    GUNICORN_UVICORN,
+    RUNSERVER,
+    UVICORN,
+    UVICORN_WSGI,
+    web,
+)
 from .support.servers import EXAMPLE_PROJECT, free_port, process_env, run_prodserver
 
 
@@ -303,3 +311,19 @@ def test_w007_blocking_workers_on_a_public_address(
         assert "a few slow clients can block them all" in found[0].msg
         assert found[0].hint is not None
         assert "buffering proxy" in found[0].hint
+
+
+@pytest.mark.parametrize(("backend", "warned"), [(RUNSERVER, True), (UVICORN, False)])
+def test_w008_the_development_server_in_production_settings(
+    settings: Settings, backend: str, warned: bool
+) -> None:
+    found = [m for m in deploy(settings, web({}, backend)) if m.id == "prodserver.W008"]
+    assert bool(found) is warned
+
+
+def test_workers_get_no_web_server_advice(settings: Settings) -> None:
+    """A task worker serves no HTTP: no static files, keep-alive or proxy advice for it."""
+    settings.STATIC_URL = "static/"
+    settings.MIDDLEWARE = []
+    messages = deploy(settings, web({"concurrency": "2"}, CELERY_WORKER))
+    assert [m.id for m in messages] == []

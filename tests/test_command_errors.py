@@ -76,10 +76,10 @@ def test_list_shows_every_process_and_its_command_line() -> None:
     result = run_prodserver(processes, "--list")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        f"web: {UVICORN}",
+        f"web: {UVICORN} (HTTP on http://0.0.0.0:8000)",
         "    uvicorn example_project.asgi:application --host=0.0.0.0 --port=8000 --workers=4 "
         "--no-access-log",
-        f"web-wsgi: {UVICORN_WSGI}",
+        f"web-wsgi: {UVICORN_WSGI} (HTTP on http://127.0.0.1:8001)",
         "    uvicorn example_project.wsgi:application --interface=wsgi --port=8001",
     ]
 

@@ -15,7 +15,7 @@ from django.test.utils import override_settings
 
 from django_prodserver.checks import check_configuration, check_deployment, check_machine
 
-from .support.processes import GUNICORN_UVICORN, UVICORN
+from .support.processes import GRANIAN, GUNICORN_UVICORN, UVICORN, WAITRESS
 from .support.servers import REPO_ROOT
 
 PAGES = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").rglob("*.md"))]
@@ -41,12 +41,16 @@ def processes_in(block: str, page: Path) -> list[dict[str, Any]]:
     (for the page's backend), one example a line where each line is one."""
     if "PRODUCTION_PROCESSES =" in block:
         namespace: dict[str, Any] = {}
-        exec(block, namespace)
+        # The pages name the project's Celery app myproject.celery.app; the example
+        # project's stands in for it.
+        exec(block.replace("myproject.celery.app", "example_project.celery.app"), namespace)
         return [namespace["PRODUCTION_PROCESSES"]]
     fragment = block.strip().rstrip(",")
     if not fragment.startswith('"ARGS"'):
         return [eval("{\n" + fragment + "\n}")]
-    backend = GUNICORN_UVICORN if page.name == "gunicorn.md" else UVICORN
+    backend = {"gunicorn.md": GUNICORN_UVICORN, "granian.md": GRANIAN, "waitress.md": WAITRESS}.get(
+        page.name, UVICORN
+    )
     lines = [line for line in fragment.splitlines() if line.strip()]
     fragments = lines if all(line.startswith('"ARGS"') for line in lines) else [fragment]
     return [

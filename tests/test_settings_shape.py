@@ -7,8 +7,9 @@ from pytest_django.fixtures import Settings
 
 from django_prodserver.conf import process_config, production_processes
 from django_prodserver.errors import ConfigurationError
+from django_prodserver.processes import load_backend
 
-from .support.processes import UVICORN
+from .support.processes import CELERY_WORKER, UVICORN
 
 
 def error_for(settings: Settings, value: object, name: str | None = None) -> str:
@@ -74,9 +75,24 @@ def test_args_not_a_dict(settings: Settings) -> None:
 
 
 def test_unknown_process_key_suggests_the_right_one(settings: Settings) -> None:
-    assert error_for(settings, {"web": {"BACKEND": UVICORN, "ARG": {}}}) == (
+    settings.PRODUCTION_PROCESSES = {"web": {"BACKEND": UVICORN, "ARG": {}}}
+    with pytest.raises(ConfigurationError) as caught:
+        load_backend(process_config("web"))
+    assert caught.value.message == (
         "PRODUCTION_PROCESSES['web']['ARG']: is not a process setting "
         "(only 'BACKEND', 'ARGS' are); did you mean 'ARGS'?"
+    )
+
+
+def test_a_backends_own_process_key_is_named_in_the_error(settings: Settings) -> None:
+    settings.PRODUCTION_PROCESSES = {
+        "worker": {"BACKEND": CELERY_WORKER, "APP": "example_project.celery.app", "AP": "x"}
+    }
+    with pytest.raises(ConfigurationError) as caught:
+        load_backend(process_config("worker"))
+    assert caught.value.message == (
+        "PRODUCTION_PROCESSES['worker']['AP']: is not a process setting (only 'BACKEND', "
+        "'ARGS' are, and CeleryWorker reads 'APP'); did you mean 'APP'?"
     )
 
 

@@ -75,6 +75,14 @@ class BaseServerBackend:
     #: Whether the server serves the sockets systemd passes (LISTEN_FDS) in place of its
     #: own addresses.
     takes_systemd_sockets: ClassVar[bool] = False
+    #: Whether the process answers HTTP (a web server) or not (a task worker, a scheduler):
+    #: ``--list``, the banner and the checks about proxies, hosts and static files read it.
+    serves_http: ClassVar[bool] = True
+    #: A development server (``runserver``): ``check --deploy`` warns when one is configured.
+    for_development: ClassVar[bool] = False
+    #: The process keys this backend reads besides ``BACKEND`` and ``ARGS`` (Celery's
+    #: ``APP``, a management command's ``COMMAND``), each with what it holds, for errors.
+    process_keys: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, **server_args: Any) -> None:
         self.server_args = server_args
@@ -91,6 +99,13 @@ class BaseServerBackend:
         return None
 
     @classmethod
+    def schema_for(cls, process: Mapping[str, Any]) -> OptionSchema | None:
+        """The schema of the program ``process`` (its BACKEND, ARGS and other keys) runs;
+        the backend's one ``option_schema()`` unless the program depends on a process key
+        (the management command named by ``COMMAND``)."""
+        return cls.option_schema()
+
+    @classmethod
     def serves_asgi(cls) -> bool:
         return cls.application_setting == "ASGI_APPLICATION"
 
@@ -104,7 +119,7 @@ class BaseServerBackend:
         return overrides, {key: key for key in overrides}
 
     def translate_arguments(self, arguments: Mapping[str, Any]) -> TranslatedArgs:
-        return translate(arguments, self.option_schema())
+        return translate(arguments, self.schema_for(self.server_args))
 
     def server_argv(self) -> list[str]:
         """The translated arguments the program itself takes (all of them, unless the

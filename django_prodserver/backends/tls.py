@@ -17,7 +17,7 @@ class TLSOptions:
     certfile: str
     keyfile: str
     ca_certs: str
-    ciphers: str
+    ciphers: str | None
     password: str | None
 
 
@@ -60,7 +60,7 @@ def check_tls(translated: TranslatedArgs, names: TLSOptions) -> None:
         )
         if values.get(names.ca_certs):
             context.load_verify_locations(str(values[names.ca_certs]))
-        if values.get(names.ciphers):
+        if names.ciphers and values.get(names.ciphers):
             context.set_ciphers(str(values[names.ciphers]))
     except (OSError, ssl.SSLError, ValueError) as error:
         raise TLSFilesError(

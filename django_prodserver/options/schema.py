@@ -40,6 +40,8 @@ class ServerOption:
     that reads the option (``uvicorn``, ``gunicorn``, ``prodserver``), so that a backend
     running several of them hands each its own arguments.
 
+    A ``positional`` option is one of the program's positional arguments.
+
     ``validate`` runs wherever the setting is checked; ``check_on_machine`` (a path that
     must exist, say) only where the process is about to run: ``prodserver`` and
     ``check --deploy``, so that ``migrate`` on a build machine is not blocked by a file
@@ -56,8 +58,13 @@ class ServerOption:
     aliases: tuple[str, ...] = ()
     help: str = ""
     owner: str = ""
+    #: A positional argument of the program (a management command's queue names), given
+    #: in ARGS under its name and passed as bare values after the options.
+    positional: bool = False
 
     def cli(self, negated: bool = False) -> str:
+        if self.positional:
+            return f"the argument {self.name.upper()}"
         return f"--{self.negative if negated else self.name}"
 
 
@@ -117,6 +124,16 @@ class OptionSchema:
             {
                 name: {"validate": _chain(self._option(name).validate, check)}
                 for name, check in checks.items()
+            }
+        )
+
+    def with_aliases(self, aliases: Mapping[str, tuple[str, ...]]) -> OptionSchema:
+        """The same schema, ``aliases[name]`` also naming that option (another spelling of
+        it the program has, such as its Python API's)."""
+        return self._replaced(
+            {
+                name: {"aliases": (*self._option(name).aliases, *more)}
+                for name, more in aliases.items()
             }
         )
 

@@ -50,6 +50,13 @@ class TranslatedArgs:
         self.argv.append(argument)
         self.by_owner.setdefault(option.owner, []).append(argument)
 
+    def add_positionals(self, positionals: list[tuple[ServerOption, str]]) -> None:
+        """Positional arguments go after every option, where any parser reads them as such."""
+        if positionals:
+            self.argv.append("--")
+        for option, text in positionals:
+            self.add(option, text)
+
 
 def parse_bool(value: object) -> bool | None:
     """True, False, or None when ``value`` is not a recognisable boolean."""
@@ -70,6 +77,7 @@ def translate(args: Mapping[str, Any], schema: OptionSchema | None) -> Translate
     if schema is None:
         return _translate_without_schema(args)
     result = TranslatedArgs()
+    positionals: list[tuple[ServerOption, str]] = []
     for key, value in args.items():
         if not isinstance(key, str):
             raise UnknownOptionError(
@@ -93,11 +101,12 @@ def translate(args: Mapping[str, Any], schema: OptionSchema | None) -> Translate
         result.options[option.name] = option
         try:
             if option.takes_value:
-                _add_value_option(result, option, option.convert(value))
+                _add_value_option(result, option, option.convert(value), positionals)
             else:
                 _add_flag(result, option, value, lookup.negated, key)
         except InvalidValue as invalid:
             raise InvalidValueError(where, invalid.problem, invalid.fix) from invalid
+    result.add_positionals(positionals)
     return result
 
 
@@ -143,7 +152,12 @@ def _add_flag(
         result.add(option, option.cli(negated=True))
 
 
-def _add_value_option(result: TranslatedArgs, option: ServerOption, value: object) -> None:
+def _add_value_option(
+    result: TranslatedArgs,
+    option: ServerOption,
+    value: object,
+    positionals: list[tuple[ServerOption, str]],
+) -> None:
     if isinstance(value, list | tuple):
         if not option.multiple:
             raise InvalidValue(f"{option.cli()} takes one value, not a list", "give a single value")
@@ -154,7 +168,10 @@ def _add_value_option(result: TranslatedArgs, option: ServerOption, value: objec
         texts = [_as_text(option, value)]
     for text in texts:
         option.validate(text)
-        result.add(option, f"{option.cli()}={text}")
+        if option.positional:
+            positionals.append((option, text))
+        else:
+            result.add(option, f"{option.cli()}={text}")
     result.values[option.name] = texts if option.multiple else texts[0]
 
 

@@ -17,6 +17,10 @@ SERVER_LOGGERS = (
     "gunicorn",
     "gunicorn.error",
     "gunicorn.access",
+    "_granian",
+    "granian.access",
+    "waitress",
+    "waitress.queue",
 )
 
 

@@ -25,7 +25,11 @@ from django_prodserver.backends.gunicorn.schema import (
     gunicorn_schema,
     uvicorn_only_schema,
 )
+from django_prodserver.backends.celery.schema import celery_schema
+from django_prodserver.backends.granian.schema import granian_schema
+from django_prodserver.backends.management.schema import command_schema
 from django_prodserver.backends.uvicorn.schema import PRODSERVER_UVICORN_OPTIONS, uvicorn_schema
+from django_prodserver.backends.waitress.schema import waitress_schema
 from django_prodserver.conf import process_config
 from django_prodserver.errors import ConfigurationError
 from django_prodserver.options.schema import OptionSchema
@@ -63,12 +67,15 @@ def options_table(schema: OptionSchema, notes: dict[str, str] | None = None) -> 
     yield "|---|---|---|"
     for option in schema.options:
         value = "a value" if option.takes_value else "`True` / `False`"
+        if option.positional:
+            value = "the positional argument"
         if option.multiple:
             value += ", or a list"
         if option.negative:
             value += f" (or `{option.negative}`)"
         text = (notes or {}).get(option.name, option.help)
-        yield f"| `{option.name}` | {value} | {escape(text)} |"
+        names = ", ".join(f"`{name}`" for name in (option.name, *option.aliases))
+        yield f"| {names} | {value} | {escape(text)} |"
 
 
 def refusal_table(advice: dict[str, str]) -> Iterator[str]:
@@ -96,6 +103,14 @@ def generated_parts() -> dict[str, list[str]]:
             refusal_table({**GUNICORN_DOES_THIS, **FOR_GUNICORNS_OWN_WORKERS})
         ),
         "error-messages": list(mistakes_table()),
+        "granian-options": list(options_table(granian_schema())),
+        "waitress-options": list(options_table(waitress_schema())),
+        "celery-worker-options": list(options_table(celery_schema("worker"))),
+        "celery-beat-options": list(options_table(celery_schema("beat"))),
+        "db-worker-options": list(options_table(command_schema("db_worker"))),
+        "rqworker-options": list(options_table(command_schema("rqworker"))),
+        "qcluster-options": list(options_table(command_schema("qcluster"))),
+        "runserver-options": list(options_table(command_schema("runserver"))),
     }
 
 

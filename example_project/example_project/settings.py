@@ -1,6 +1,7 @@
 """A small, real project served by django-prodserver: ``python manage.py prodserver web``."""
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,6 +19,13 @@ INSTALLED_APPS = [
     "django_prodserver",
     "example_project",
 ]
+# The task queues' apps, where installed (pip install -e ".[all]" installs them all).
+TASK_QUEUE_APPS = {
+    "django_tasks_db": "django_tasks_db",
+    "django_q": "django_q",
+    "django_rq": "django_rq",
+}
+INSTALLED_APPS += [app for app, module in TASK_QUEUE_APPS.items() if find_spec(module)]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -64,6 +72,16 @@ SOCKET_PATH = os.environ.get("PRODSERVER_SOCKET", "/run/prodserver/web.sock")
 # and systemd's TimeoutStopSec leave room for it (example_project/deploy/).
 GRACEFUL_TIMEOUT = 20
 
+# The task queues: Redis for Celery and RQ, the database for Django's tasks and django-q2.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_ACKS_LATE = True  # a job a worker never finished is given to another
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+Q_CLUSTER = {"name": "example", "workers": 1, "orm": "default", "timeout": 60, "retry": 120}
+
 PRODUCTION_PROCESSES = {
     "web": {
         "BACKEND": "django_prodserver.backends.uvicorn.UvicornServer",
@@ -101,3 +119,49 @@ PRODUCTION_PROCESSES = {
         },
     },
 }
+
+# One process for each task queue whose package is installed.
+WORKERS = {
+    "worker": (
+        "celery",
+        {
+            "BACKEND": "django_prodserver.backends.celery.CeleryWorker",
+            "APP": "example_project.celery.app",
+            "ARGS": {"concurrency": "2", "loglevel": "info"},
+        },
+    ),
+    "beat": (
+        "celery",
+        {
+            "BACKEND": "django_prodserver.backends.celery.CeleryBeat",
+            "APP": "example_project.celery.app",
+            "ARGS": {
+                "loglevel": "info",
+                "schedule": os.environ.get(
+                    "CELERY_BEAT_SCHEDULE", "/tmp/example-celerybeat-schedule"
+                ),
+            },
+        },
+    ),
+    "tasks-worker": (
+        "django_tasks_db",
+        {
+            "BACKEND": "django_prodserver.backends.django_tasks.DjangoTasksWorker",
+            "ARGS": {"interval": "0.1"},
+        },
+    ),
+    "rq-worker": (
+        "django_rq",
+        {"BACKEND": "django_prodserver.backends.rq.RQWorker", "ARGS": {"args": ["default"]}},
+    ),
+    "q2-worker": (
+        "django_q",
+        {
+            "BACKEND": "django_prodserver.backends.django_q2.DjangoQ2Worker",
+            "ARGS": {"verbosity": "1"},
+        },
+    ),
+}
+PRODUCTION_PROCESSES.update(
+    {name: process for name, (module, process) in WORKERS.items() if find_spec(module)}
+)

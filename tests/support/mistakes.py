@@ -8,7 +8,24 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from .processes import GUNICORN, GUNICORN_UVICORN, UVICORN, UVICORN_WSGI, loopback, web
+from .processes import (
+    CELERY_BEAT,
+    CELERY_WORKER,
+    GRANIAN,
+    GRANIAN_WSGI,
+    GUNICORN,
+    GUNICORN_UVICORN,
+    MANAGEMENT_COMMAND,
+    Q2_WORKER,
+    RQ_WORKER,
+    RUNSERVER,
+    TASKS_WORKER,
+    UVICORN,
+    UVICORN_WSGI,
+    WAITRESS,
+    loopback,
+    web,
+)
 
 
 @dataclass(frozen=True)
@@ -238,5 +255,288 @@ MISTAKES = [
         "uds-mode under gunicorn",
         web({"uds-mode": "660"}, GUNICORN),
         f"{WHERE}['ARGS']['uds-mode']: is an option of the uvicorn backends; use 'umask'",
+    ),
+    # Granian
+    Mistake(
+        "Granian: a misspelt option",
+        web({"workres": "2"}, GRANIAN),
+        f"{WHERE}['ARGS']['workres']: granian has no option --workres; did you mean 'workers'?",
+    ),
+    Mistake(
+        "Granian: an HTTP version it lacks",
+        web({"http": "3"}, GRANIAN),
+        f"{WHERE}['ARGS']['http']: '3' is not one of 'auto', '1', '2'",
+    ),
+    Mistake(
+        "Granian: no workers",
+        web({"workers": 0}, GRANIAN),
+        f"{WHERE}['ARGS']['workers']: 0 is not in the range x>=1",
+    ),
+    Mistake(
+        "Granian: the interface in ARGS",
+        web({"interface": "rsgi"}, GRANIAN),
+        f"{WHERE}['ARGS']['interface']: the backend sets the interface",
+    ),
+    Mistake(
+        "Granian: a workers lifetime too short",
+        web({"workers-lifetime": "10"}, GRANIAN),
+        f"{WHERE}['ARGS']['workers-lifetime']: '10' is less than the minimum allowed value of 60 "
+        "seconds; give --workers-lifetime a number in the range x>=60",
+    ),
+    Mistake(
+        "Granian WSGI: a key file without a certificate",
+        web({"ssl-key": "key.pem"}, GRANIAN_WSGI),
+        f"{WHERE}['ARGS']['ssl-key']: ",
+    ),
+    Mistake(
+        "Granian WSGI: a backlog too small",
+        web({"backlog": 10}, GRANIAN_WSGI),
+        f"{WHERE}['ARGS']['backlog']: 10 is not in the range x>=128",
+    ),
+    Mistake(
+        "Granian WSGI: a boolean that is not one",
+        web({"access-log": "loud"}, GRANIAN_WSGI),
+        f"{WHERE}['ARGS']['access-log']: 'loud' is not a boolean",
+    ),
+    Mistake(
+        "Granian WSGI: the factory flag",
+        web({"factory": True}, GRANIAN_WSGI),
+        f"{WHERE}['ARGS']['factory']: Django's ASGI_APPLICATION and WSGI_APPLICATION name an application",
+    ),
+    Mistake(
+        "Granian WSGI: a log level it lacks",
+        web({"log-level": "verbose"}, GRANIAN_WSGI),
+        f"{WHERE}['ARGS']['log-level']: 'verbose' is not one of",
+    ),
+    # waitress
+    Mistake(
+        "waitress: a misspelt option",
+        web({"thread": 4}, WAITRESS),
+        f"{WHERE}['ARGS']['thread']: waitress-serve has no option --thread; did you mean 'threads'?",
+    ),
+    Mistake(
+        "waitress: threads that are not a number",
+        web({"threads": "many"}, WAITRESS),
+        f"{WHERE}['ARGS']['threads']: 'many' is not what --threads takes",
+    ),
+    Mistake(
+        "waitress: a boolean that is not one",
+        web({"expose-tracebacks": "maybe"}, WAITRESS),
+        f"{WHERE}['ARGS']['expose-tracebacks']: 'maybe' is not a boolean",
+    ),
+    Mistake(
+        "waitress: the app factory flag",
+        web({"call": True}, WAITRESS),
+        f"{WHERE}['ARGS']['call']: WSGI_APPLICATION names the application itself",
+    ),
+    Mistake(
+        "waitress: unix socket permissions that are not octal",
+        web({"unix-socket-perms": "rw"}, WAITRESS),
+        f"{WHERE}['ARGS']['unix-socket-perms']: 'rw' is not what --unix-socket-perms takes",
+    ),
+    Mistake(
+        "waitress: a graceful timeout that is not seconds",
+        web({"graceful-timeout": "soon"}, WAITRESS),
+        f"{WHERE}['ARGS']['graceful-timeout']: 'soon' is not a number of seconds",
+    ),
+    # Celery
+    Mistake(
+        "Celery: no APP",
+        {"worker": {"BACKEND": CELERY_WORKER, "ARGS": {}}},
+        "PRODUCTION_PROCESSES['worker']: has no 'APP'; CeleryWorker needs 'APP'",
+        argv=["worker"],
+    ),
+    Mistake(
+        "Celery: an APP that cannot be imported",
+        {"worker": {"BACKEND": CELERY_WORKER, "APP": "myproject.celery.app", "ARGS": {}}},
+        "PRODUCTION_PROCESSES['worker']['APP']: 'myproject.celery.app' cannot be imported",
+        argv=["worker"],
+    ),
+    Mistake(
+        "Celery: APP is not a Celery app",
+        {"worker": {"BACKEND": CELERY_WORKER, "APP": "example_project.settings.DEBUG", "ARGS": {}}},
+        "PRODUCTION_PROCESSES['worker']['APP']: 'example_project.settings.DEBUG' is a bool, not a Celery app",
+        argv=["worker"],
+    ),
+    Mistake(
+        "Celery: the app in ARGS",
+        web({"app": "example_project.celery.app"}, CELERY_WORKER),
+        f"{WHERE}['ARGS']['app']: the Celery app is the process key 'APP'",
+    ),
+    Mistake(
+        "Celery: a pool it lacks",
+        web({"pool": "fibers"}, CELERY_WORKER),
+        f"{WHERE}['ARGS']['pool']: 'fibers' is not one of",
+    ),
+    Mistake(
+        "Celery: a log level it lacks",
+        web({"loglevel": "verbose"}, CELERY_WORKER),
+        f"{WHERE}['ARGS']['loglevel']: 'VERBOSE' is not one of",
+    ),
+    Mistake(
+        "Celery: a detached worker",
+        web({"detach": True}, CELERY_WORKER),
+        f"{WHERE}['ARGS']['detach']: prodserver runs the process in the foreground",
+    ),
+    Mistake(
+        "Celery: a misspelt option",
+        web({"concurency": 4}, CELERY_WORKER),
+        f"{WHERE}['ARGS']['concurency']: celery worker has no option --concurency; did you mean 'concurrency'?",
+    ),
+    Mistake(
+        "Celery beat: a worker option",
+        web({"concurrency": 4}, CELERY_BEAT),
+        f"{WHERE}['ARGS']['concurrency']: celery beat has no option --concurrency",
+    ),
+    Mistake(
+        "Celery beat: a max interval that is not a number",
+        web({"max-interval": "often"}, CELERY_BEAT),
+        f"{WHERE}['ARGS']['max-interval']: 'often' is not a valid integer",
+    ),
+    Mistake(
+        "Celery beat: a detached scheduler",
+        web({"detach": True}, CELERY_BEAT),
+        f"{WHERE}['ARGS']['detach']: prodserver runs the process in the foreground",
+    ),
+    Mistake(
+        "Celery beat: an unknown key",
+        web({"schedular": "x"}, CELERY_BEAT),
+        f"{WHERE}['ARGS']['schedular']: celery beat has no option --schedular; did you mean 'scheduler'?",
+    ),
+    Mistake(
+        "Celery beat: a process key misspelt",
+        {"web": {"BACKEND": CELERY_BEAT, "APPS": "example_project.celery.app"}},
+        f"{WHERE}['APPS']: is not a process setting",
+    ),
+    # Management commands
+    Mistake(
+        "A management command: no COMMAND",
+        {"web": {"BACKEND": MANAGEMENT_COMMAND, "ARGS": {}}},
+        f"{WHERE}: has no 'COMMAND'; ManagementCommand needs 'COMMAND'",
+    ),
+    Mistake(
+        "A management command that does not exist",
+        {"web": {"BACKEND": MANAGEMENT_COMMAND, "COMMAND": "db_wroker"}},
+        f"{WHERE}['COMMAND']: there is no management command 'db_wroker' in this project",
+    ),
+    Mistake(
+        "A management command: an option it lacks",
+        web({"processes": 4}, MANAGEMENT_COMMAND),
+        f"{WHERE}['ARGS']['processes']: manage.py check has no option --processes",
+    ),
+    Mistake(
+        "A management command: a choice it lacks",
+        web({"fail-level": "LOUD"}, MANAGEMENT_COMMAND),
+        f"{WHERE}['ARGS']['fail-level']: 'LOUD' is not one of the choices of --fail-level",
+    ),
+    Mistake(
+        "A management command: --settings in ARGS",
+        web({"settings": "x.settings"}, MANAGEMENT_COMMAND),
+        f"{WHERE}['ARGS']['settings']: the command runs inside the prodserver process",
+    ),
+    Mistake(
+        "A management command: prodserver itself",
+        {"web": {"BACKEND": MANAGEMENT_COMMAND, "COMMAND": "prodserver"}},
+        f"{WHERE}['COMMAND']: 'prodserver' cannot run as a process of prodserver",
+    ),
+    Mistake(
+        "django-tasks: the predecessor's processes option",
+        web({"processes": "2"}, TASKS_WORKER),
+        f"{WHERE}['ARGS']['processes']: manage.py db_worker has no option --processes",
+    ),
+    Mistake(
+        "django-tasks: an interval that is not a number",
+        web({"interval": "soon"}, TASKS_WORKER),
+        f"{WHERE}['ARGS']['interval']: 'soon' is not a valid",
+    ),
+    Mistake(
+        "django-tasks: a verbosity out of range",
+        web({"verbosity": "9"}, TASKS_WORKER),
+        f"{WHERE}['ARGS']['verbosity']: '9' is not one of the choices of --verbosity",
+    ),
+    Mistake(
+        "django-tasks: a COMMAND beside the named backend",
+        {"web": {"BACKEND": TASKS_WORKER, "COMMAND": "db_worker"}},
+        f"{WHERE}['COMMAND']: is not a process setting",
+    ),
+    Mistake(
+        "django-tasks: a misspelt option",
+        web({"queue": "default"}, TASKS_WORKER),
+        f"{WHERE}['ARGS']['queue']: manage.py db_worker has no option --queue",
+    ),
+    Mistake(
+        "django-q2: an option qcluster lacks",
+        web({"workers": "4"}, Q2_WORKER),
+        f"{WHERE}['ARGS']['workers']: manage.py qcluster has no option --workers",
+    ),
+    Mistake(
+        "django-q2: a verbosity that is not a number",
+        web({"verbosity": "loud"}, Q2_WORKER),
+        f"{WHERE}['ARGS']['verbosity']: 'loud' is not a valid int",
+    ),
+    Mistake(
+        "django-q2: --settings in ARGS",
+        web({"settings": "x"}, Q2_WORKER),
+        f"{WHERE}['ARGS']['settings']: the command runs inside the prodserver process",
+    ),
+    Mistake(
+        "django-q2: a boolean that is not one",
+        web({"run-once": "twice"}, Q2_WORKER),
+        f"{WHERE}['ARGS']['run-once']: 'twice' is not a boolean",
+    ),
+    Mistake(
+        "django-q2: a misspelt option",
+        web({"verbosty": "1"}, Q2_WORKER),
+        f"{WHERE}['ARGS']['verbosty']: manage.py qcluster has no option --verbosty; did you mean 'verbosity'?",
+    ),
+    Mistake(
+        "RQ: a misspelt option",
+        web({"burts": True}, RQ_WORKER),
+        f"{WHERE}['ARGS']['burts']: manage.py rqworker has no option --burts; did you mean 'burst'?",
+    ),
+    Mistake(
+        "RQ: a job limit that is not a number",
+        web({"max-jobs": "many"}, RQ_WORKER),
+        f"{WHERE}['ARGS']['max-jobs']: 'many' is not a valid int",
+    ),
+    Mistake(
+        "RQ: a worker TTL that is not a number",
+        web({"worker-ttl": "forever"}, RQ_WORKER),
+        f"{WHERE}['ARGS']['worker-ttl']: 'forever' is not a valid int",
+    ),
+    Mistake(
+        "RQ: a verbosity out of range",
+        web({"verbosity": "7"}, RQ_WORKER),
+        f"{WHERE}['ARGS']['verbosity']: '7' is not one of the choices of --verbosity",
+    ),
+    Mistake(
+        "RQ: an unknown key",
+        web({"queues": ["default"]}, RQ_WORKER),
+        f"{WHERE}['ARGS']['queues']: manage.py rqworker has no option --queues",
+    ),
+    Mistake(
+        "runserver: an address that is not one",
+        web({"addrport": "localhost:eighty"}, RUNSERVER),
+        f"{WHERE}['ARGS']",
+    ),
+    Mistake(
+        "runserver: an option it lacks",
+        web({"workers": "2"}, RUNSERVER),
+        f"{WHERE}['ARGS']['workers']: manage.py runserver has no option --workers",
+    ),
+    Mistake(
+        "runserver: a boolean that is not one",
+        web({"noreload": "sometimes"}, RUNSERVER),
+        f"{WHERE}['ARGS']['noreload']: 'sometimes' is not a boolean",
+    ),
+    Mistake(
+        "runserver: --pythonpath in ARGS",
+        web({"pythonpath": "/srv"}, RUNSERVER),
+        f"{WHERE}['ARGS']['pythonpath']: the command runs inside the prodserver process",
+    ),
+    Mistake(
+        "runserver: a misspelt option",
+        web({"nothreading": "True", "ipv": True}, RUNSERVER),
+        f"{WHERE}['ARGS']['ipv']: manage.py runserver has no option --ipv; did you mean 'ipv6'?",
     ),
 ]

@@ -10,6 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .debian import unpack
 from .servers import wait_for
 
 DEBIAN_PACKAGES = ("nginx", "nginx-common")
@@ -31,30 +32,8 @@ def find_nginx() -> Nginx | str:
     unpacked = Nginx(UNPACKED / "usr/sbin/nginx", UNPACKED / "etc/nginx/mime.types")
     if unpacked.binary.exists():
         return unpacked
-    if not shutil.which("apt-get") or not shutil.which("dpkg"):
-        return "nginx is not installed and this is not a Debian-based system (apt-get, dpkg)"
-    download = Path(tempfile.mkdtemp(prefix="nginx-deb-"))
-    fetched = _apt_get_download(download)
-    if fetched.returncode != 0 and os.geteuid() == 0:
-        # A fresh machine may have no package lists yet.
-        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=600)
-        fetched = _apt_get_download(download)
-    if fetched.returncode != 0:
-        return f"Debian's nginx package could not be downloaded: {fetched.stderr.strip()}"
-    for package in download.glob("*.deb"):
-        subprocess.run(["dpkg", "-x", str(package), str(UNPACKED)], check=True, timeout=120)
-    shutil.rmtree(download, ignore_errors=True)
-    return unpacked
-
-
-def _apt_get_download(directory: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["apt-get", "download", *DEBIAN_PACKAGES],
-        cwd=directory,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    reason = unpack(DEBIAN_PACKAGES, UNPACKED)
+    return reason if reason else unpacked
 
 
 class NginxProcess:

@@ -14,9 +14,17 @@ from ...checks import validated_by_the_command
 from ...conf import check_allowed_hosts, process_config, production_processes
 from ...errors import ConfigurationError
 from ...processes import load_backend
+from ...running_together import DEFAULT_STOP_TIMEOUT, run_together
 
 CONFIGURATION_ERROR_EXIT = 2
 OVERRIDES_SEPARATOR = "--"
+
+
+def what_it_serves(backend: BaseServerBackend) -> str:
+    if not backend.serves_http:
+        return "no HTTP"
+    binds = backend.describe().binds
+    return "HTTP on " + ", ".join(str(bind) for bind in binds) if binds else "HTTP"
 
 
 class Command(BaseCommand):
@@ -28,7 +36,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
-            "name", nargs="?", metavar="NAME", help="A key of settings.PRODUCTION_PROCESSES."
+            "names",
+            nargs="*",
+            metavar="NAME",
+            help="A key of settings.PRODUCTION_PROCESSES; several run together.",
+        )
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="Run every configured process together in the foreground, each line of "
+            "output prefixed with its name (for development and single-container setups).",
+        )
+        parser.add_argument(
+            "--stop-timeout",
+            type=float,
+            default=DEFAULT_STOP_TIMEOUT,
+            metavar="SECONDS",
+            help="With several processes: how long they get to stop gracefully after "
+            f"SIGTERM or Ctrl-C before they are killed (default {DEFAULT_STOP_TIMEOUT:g}).",
         )
         parser.add_argument(
             "--list",
@@ -59,10 +84,14 @@ class Command(BaseCommand):
             if options["list"]:
                 self.list_processes()
                 return
-            name = options["name"]
+            names: list[str] = options["names"]
+            if options["all"] or len(names) > 1:
+                self.run_several(names, overrides, options)
+                return
+            name = names[0] if names else None
             config = process_config(name)
             backend = load_backend(config, overrides, on_this_machine=True)
-            if backend.application_setting:
+            if backend.serves_http:
                 check_allowed_hosts()
             if options["dry_run"]:
                 self.say_notes(backend)
@@ -87,6 +116,51 @@ class Command(BaseCommand):
         except ConfigurationError as error:
             raise CommandError(error.message, returncode=CONFIGURATION_ERROR_EXIT) from error
 
+    def run_several(self, names: list[str], overrides: list[str], options: dict[str, Any]) -> None:
+        """Every process checked as if started alone, then all started together; nothing
+        starts when one of them is misconfigured."""
+        if overrides:
+            raise ConfigurationError(
+                (),
+                "server options after '--' apply to one process, not to several",
+                "start that process alone to override its options",
+            )
+        chosen = names or list(production_processes())
+        if options["all"] and names:
+            raise ConfigurationError(
+                (), "--all runs every process, so names cannot be given too", "use one or the other"
+            )
+        backends = []
+        for name in dict.fromkeys(chosen):
+            config = process_config(name)
+            backend = load_backend(config, on_this_machine=True)
+            if backend.serves_http:
+                check_allowed_hosts()
+            backends.append((config.name, backend))
+        if options["dry_run"]:
+            for name, backend in backends:
+                self.stdout.write(
+                    f"{name}: {self.equivalent_command(backend, options.get('settings'))}"
+                )
+            return
+        for name, backend in backends:
+            try:
+                backend.preflight()
+            except ConfigurationError as error:
+                raise error.inside(name) from error.__cause__
+        self.say(f"prodserver: starting {', '.join(repr(name) for name, _ in backends)} together")
+        connections.close_all()
+        status = run_together(
+            [name for name, _ in backends],
+            options["stop_timeout"],
+            options.get("settings"),
+            options.get("pythonpath"),
+        )
+        if status:
+            raise CommandError(
+                f"a process exited with status {status}; the others were stopped", returncode=status
+            )
+
     def equivalent_command(self, backend: BaseServerBackend, settings: str | None) -> str:
         command = backend.command_line(redact=True)
         if settings:
@@ -101,15 +175,16 @@ class Command(BaseCommand):
     def list_processes(self) -> None:
         broken = 0
         for config in production_processes().values():
-            self.stdout.write(f"{config.name}: {config.backend_path}")
             try:
                 backend = load_backend(config, on_this_machine=True)
                 line = shlex.join(backend.command_line(redact=True))
             except ConfigurationError as error:
                 broken += 1
+                self.stdout.write(f"{config.name}: {config.backend_path}")
                 self.stdout.write(f"    error: {error.message}")
-            else:
-                self.stdout.write(f"    {line}")
+                continue
+            self.stdout.write(f"{config.name}: {config.backend_path} ({what_it_serves(backend)})")
+            self.stdout.write(f"    {line}")
         if broken:
             raise ConfigurationError(
                 (),

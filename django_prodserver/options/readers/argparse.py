@@ -23,8 +23,8 @@ REPEATABLE_ACTIONS = (argparse._AppendAction, argparse._ExtendAction, argparse._
 
 
 def schema_from_argparse(parser: argparse.ArgumentParser, program: str) -> OptionSchema:
-    """Every long option of ``parser``. Positional arguments are not options: a backend
-    passes those itself."""
+    """Every long option of ``parser``, and its positional arguments under their names
+    (``addrport``), which go after the options."""
     options = [
         _server_option(action)
         for action in parser._actions
@@ -32,7 +32,29 @@ def schema_from_argparse(parser: argparse.ArgumentParser, program: str) -> Optio
         and not isinstance(action, IGNORED_ACTIONS)
         and _long_names(action.option_strings)
     ]
-    return OptionSchema(program, options)
+    positionals = [
+        _positional(action)
+        for action in parser._actions
+        if not action.option_strings and action.nargs != argparse.SUPPRESS
+    ]
+    return OptionSchema(program, options + positionals)
+
+
+def _positional(action: argparse.Action) -> ServerOption:
+    metavar = action.metavar if isinstance(action.metavar, str) else None
+    names = [
+        action.dest,
+        *([metavar.lower()] if metavar and metavar.lower() != action.dest else []),
+    ]
+    return ServerOption(
+        name=names[0],
+        aliases=tuple(names[1:]),
+        takes_value=True,
+        multiple=action.nargs in ("*", "+", argparse.REMAINDER) or isinstance(action.nargs, int),
+        validate=_validator(action, names[0].upper()),
+        help=(action.help or "") if action.help != argparse.SUPPRESS else "",
+        positional=True,
+    )
 
 
 def _long_names(option_strings: Sequence[str]) -> list[str]:
@@ -52,12 +74,12 @@ def _server_option(action: argparse.Action) -> ServerOption:
         takes_value=takes_value,
         negative=negative,
         multiple=isinstance(action, REPEATABLE_ACTIONS) and takes_value,
-        validate=_validator(action, names[0]) if takes_value else accept_any,
+        validate=_validator(action, f"--{names[0]}") if takes_value else accept_any,
         help=(action.help or "") if action.help != argparse.SUPPRESS else "",
     )
 
 
-def _validator(action: argparse.Action, name: str) -> Validator:
+def _validator(action: argparse.Action, shown: str) -> Validator:
     def validate(value: str) -> None:
         converted: Any = value
         if callable(action.type):
@@ -66,12 +88,12 @@ def _validator(action: argparse.Action, name: str) -> Validator:
             except (ValueError, TypeError, argparse.ArgumentTypeError) as error:
                 kind = getattr(action.type, "__name__", "value")
                 raise InvalidValue(
-                    f"{value!r} is not a valid {kind} for --{name} ({error})",
-                    f"see `--help` for what --{name} accepts",
+                    f"{value!r} is not a valid {kind} for {shown} ({error})",
+                    f"see `--help` for what {shown} accepts",
                 ) from error
         if action.choices is not None and converted not in action.choices:
             raise InvalidValue(
-                f"{value!r} is not one of the choices of --{name}",
+                f"{value!r} is not one of the choices of {shown}",
                 "use one of " + ", ".join(repr(str(choice)) for choice in action.choices),
             )
 

@@ -10,8 +10,10 @@ import click
 from ..schema import InvalidValue, OptionSchema, ServerOption, Validator, accept_any
 
 
-def schema_from_click(command: click.Command, server: str) -> OptionSchema:
-    context = click.Context(command, info_name=server)
+def schema_from_click(command: click.Command, server: str, obj: Any = None) -> OptionSchema:
+    """``obj`` is the context object the program's own parameter types expect (Celery's
+    read its app from it)."""
+    context = click.Context(command, info_name=server, obj=obj)
     options = [
         _server_option(param, context)
         for param in command.params
@@ -50,11 +52,18 @@ def _validator(param: click.Option, context: click.Context, name: str) -> Valida
             param.type.convert(value, param, context)
         except click.BadParameter as error:
             raise InvalidValue(error.message.rstrip("."), _fix_for(param.type, name)) from error
+        except ImportError as error:  # a choice that loads a module (Celery's gevent pool)
+            raise InvalidValue(
+                f"{value!r} needs a module that cannot be imported ({error})",
+                "install what it needs, or choose another value",
+            ) from error
 
     return validate
 
 
 def _fix_for(param_type: click.ParamType[Any], name: str) -> str:
+    if isinstance(param_type, click.types._NumberRangeBase):
+        return f"give --{name} a number in the range {param_type._describe_range()}"
     if isinstance(param_type, click.Choice):
         return "use one of " + ", ".join(repr(str(choice)) for choice in param_type.choices)
     if isinstance(param_type, click.types.IntParamType):

@@ -1,0 +1,139 @@
+"""Granian serving the project's ASGI application, or its WSGI application, started from
+this process (Granian's own supervisor, then its worker processes)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ...errors import ServerEnvironmentError
+from ...options.schema import OptionSchema
+from ...options.translation import OptionValue
+from ...runtime.signals import sigterm_exits_zero
+from ..applications import find_application
+from ..base import BaseServerBackend, Bind, ServerDescription, is_loopback
+from ..sockets import check_bindable, check_unix_socket_path
+from ..tls import check_tls
+from .schema import ENVIRONMENT_PREFIX, GRANIAN_TLS, granian_schema
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+class GranianASGIServer(BaseServerBackend):
+    """``granian --interface asgi <ASGI_APPLICATION> <ARGS>`` in this process."""
+
+    program = "granian"
+    application_setting: ClassVar[str] = "ASGI_APPLICATION"
+    #: Django's ASGI handler answers only HTTP and websockets, not the lifespan protocol.
+    interface: ClassVar[str] = "asginl"
+    reload_option = "reload"
+    # Granian has no option to serve an inherited socket (no --fd), so no LISTEN_FDS.
+    takes_systemd_sockets = False
+    keep_alive = None
+
+    @classmethod
+    def option_schema(cls) -> OptionSchema:
+        return granian_schema()
+
+    def validate(self) -> None:
+        application = find_application(self.application_setting)
+        path = application.import_string
+        module, _, attribute = path.rpartition(".")
+        self.target = path if ":" in path else f"{module}:{attribute}"
+        if application.origin:
+            self.notes.append(application.origin)
+
+    def check_environment(self) -> None:
+        super().check_environment()
+        check_tls(self.translated, GRANIAN_TLS)
+        self._check_whole_command_line()
+
+    def _check_whole_command_line(self) -> None:
+        """Granian's parser over the exact arguments, which also reads GRANIAN_* variables."""
+        import click
+        from granian.cli import cli
+
+        try:
+            cli.make_context(
+                "granian", self.prep_server_args(), auto_envvar_prefix=ENVIRONMENT_PREFIX
+            )
+        except click.ClickException as error:
+            raise environment_error(error) from error
+
+    def prep_server_args(self) -> list[str]:
+        return [f"--interface={self.interface}", *self.args, self.target]
+
+    def preflight(self) -> None:
+        values = self.translated.values
+        if values.get("uds"):
+            check_unix_socket_path(str(values["uds"]))
+            return
+        check_bindable(
+            str(values.get("host", DEFAULT_HOST)),
+            int(str(values.get("port", DEFAULT_PORT))),
+            self.translated.where("host"),
+            self.translated.where("port"),
+        )
+
+    def describe(self) -> ServerDescription:
+        values = self.translated.values
+        workers = (
+            "1 (reloading)" if values.get("reload") is True else str(values.get("workers") or 1)
+        )
+        return ServerDescription(
+            binds=[granian_bind(values)],
+            workers=workers,
+            worker_class=f"granian {self.interface.rstrip('nl')} processes",
+            http=str(values.get("http", "auto")),
+        )
+
+    def environment_source(self) -> str:
+        return "GRANIAN_* variables"
+
+    def start_server(self, *args: str) -> None:
+        import click
+        from granian.cli import cli
+
+        with sigterm_exits_zero():
+            try:
+                status = cli.main(
+                    args=list(args),
+                    prog_name="granian",
+                    standalone_mode=False,
+                    auto_envvar_prefix=ENVIRONMENT_PREFIX,
+                )
+            except click.ClickException as error:
+                raise environment_error(error) from error
+        if isinstance(status, int) and status:
+            raise SystemExit(status)
+
+
+class GranianWSGIServer(GranianASGIServer):
+    """``granian --interface wsgi <WSGI_APPLICATION> <ARGS>`` in this process."""
+
+    application_setting = "WSGI_APPLICATION"
+    interface = "wsgi"
+
+
+def granian_bind(values: dict[str, OptionValue]) -> Bind:
+    if values.get("uds"):
+        return Bind(f"unix:{values['uds']}")
+    scheme = "https" if values.get("ssl-certificate") else "http"
+    host = str(values.get("host", DEFAULT_HOST))
+    shown = f"[{host}]" if ":" in host else host
+    return Bind(
+        f"{scheme}://{shown}:{values.get('port', DEFAULT_PORT)}",
+        tcp=True,
+        loopback=is_loopback(host),
+    )
+
+
+def environment_error(error: Exception) -> ServerEnvironmentError:
+    message = error.format_message() if hasattr(error, "format_message") else str(error)
+    return ServerEnvironmentError(
+        (),
+        message.rstrip("."),
+        "options ARGS leave unset are read from GRANIAN_* environment variables: "
+        "fix or unset the variable, or set the option in ARGS",
+        setting="granian",
+    )

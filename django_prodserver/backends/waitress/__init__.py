@@ -1,0 +1,5 @@
+"""waitress, the pure-Python WSGI server."""
+
+from .servers import WaitressServer
+
+__all__ = ["WaitressServer"]

@@ -1,0 +1,100 @@
+"""waitress serving the project's WSGI application: pure Python, the choice on Windows."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ...options.schema import OptionSchema
+from ..applications import find_application
+from ..base import BaseServerBackend, Bind, ServerDescription, is_loopback
+from ..sockets import check_bindable, check_unix_socket_path
+from .schema import DEFAULT_GRACEFUL_TIMEOUT, GRACEFUL_TIMEOUT, waitress_schema
+
+#: waitress's own defaults: it listens on every interface, port 8080.
+DEFAULT_HOST = "0.0.0.0"
+DEFAULT_PORT = 8080
+
+
+class WaitressServer(BaseServerBackend):
+    """``waitress-serve <ARGS> <WSGI_APPLICATION>`` in this process, with a graceful stop."""
+
+    program = "waitress-serve"
+    application_setting: ClassVar[str] = "WSGI_APPLICATION"
+    trusted_proxies_option = "trusted-proxy"
+
+    @classmethod
+    def option_schema(cls) -> OptionSchema:
+        return waitress_schema()
+
+    def validate(self) -> None:
+        application = find_application(self.application_setting)
+        self.application = application.import_string
+        if application.origin:
+            self.notes.append(application.origin)
+
+    def server_argv(self) -> list[str]:
+        return self.translated.argv_of("waitress-serve")
+
+    def prep_server_args(self) -> list[str]:
+        module, _, attribute = self.application.replace(":", ".").rpartition(".")
+        return [*self.args, f"{module}:{attribute}"]
+
+    def preflight(self) -> None:
+        values = self.translated.values
+        if values.get("unix-socket"):
+            check_unix_socket_path(str(values["unix-socket"]))
+            return
+        if values.get("listen"):
+            return  # waitress reports an address it cannot listen on itself
+        check_bindable(
+            str(values.get("host", DEFAULT_HOST)),
+            int(str(values.get("port", DEFAULT_PORT))),
+            self.translated.where("host"),
+            self.translated.where("port"),
+        )
+
+    def binds(self) -> list[Bind]:
+        values = self.translated.values
+        if values.get("unix-socket"):
+            return [Bind(f"unix:{values['unix-socket']}")]
+        listen = values.get("listen")
+        if listen:
+            addresses = (
+                [a for item in listen for a in str(item).split()]
+                if isinstance(listen, list)
+                else str(listen).split()
+            )
+            return [
+                Bind(f"http://{a}", tcp=True, loopback=is_loopback(a.rsplit(":", 1)[0].strip("[]")))
+                for a in addresses
+            ]
+        host = str(values.get("host", DEFAULT_HOST))
+        shown = f"[{host}]" if ":" in host else host
+        return [
+            Bind(
+                f"http://{shown}:{values.get('port', DEFAULT_PORT)}",
+                tcp=True,
+                loopback=is_loopback(host),
+            )
+        ]
+
+    def describe(self) -> ServerDescription:
+        threads = self.translated.values.get("threads", 4)
+        return ServerDescription(binds=self.binds(), workers="1", worker_class=f"{threads} threads")
+
+    def slow_clients_block_workers(self) -> bool:
+        return False  # waitress buffers whole requests before a thread sees them
+
+    def start_server(self, *args: str) -> None:
+        from django.utils.module_loading import import_string
+        from waitress.adjustments import Adjustments
+
+        from ...runtime.waitress_runner import serve
+
+        options, _ = Adjustments.parse_args(list(args[:-1]))
+        options.pop("help", None)
+        options.pop("call", None)
+        graceful = float(
+            str(self.translated.values.get(GRACEFUL_TIMEOUT, DEFAULT_GRACEFUL_TIMEOUT))
+        )
+        serve(import_string(self.application.replace(":", ".")), options, graceful)
