@@ -36,6 +36,8 @@ BACKENDS = {
     "UvicornWSGIServer": "django_prodserver.backends.uvicorn.UvicornWSGIServer",
     "GunicornUvicornServer": "django_prodserver.backends.gunicorn.GunicornUvicornServer",
     "GunicornServer": "django_prodserver.backends.gunicorn.GunicornServer",
+    "GranianASGIServer": "django_prodserver.backends.granian.GranianASGIServer",
+    "GranianWSGIServer": "django_prodserver.backends.granian.GranianWSGIServer",
 }
 
 
@@ -47,6 +49,8 @@ def processes(port: int, workers: int) -> dict[str, Any]:
         "UvicornWSGIServer": uvicorn,
         "GunicornUvicornServer": {**gunicorn, "no-access-log": True},
         "GunicornServer": {**gunicorn, "worker-class": "gthread", "threads": 4},
+        "GranianASGIServer": {**uvicorn, "no-access-log": True},
+        "GranianWSGIServer": {**uvicorn, "no-access-log": True},
     }
     return {name: {"BACKEND": BACKENDS[name], "ARGS": args[name]} for name in BACKENDS}
 
@@ -58,7 +62,11 @@ def main() -> None:
     parser.add_argument("--startups", type=int, default=15, help="start-up rounds")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--only", nargs="+", choices=list(BACKENDS), help="measure these backends only"
+    )
     options = parser.parse_args()
+    chosen = options.only or list(BACKENDS)
 
     wrk = ensure_wrk()
     port = free_port()
@@ -66,7 +74,7 @@ def main() -> None:
     health, hello = f"http://127.0.0.1:{port}/health/", f"http://127.0.0.1:{port}/hello/"
     commands = {
         (backend, launcher): command
-        for backend in BACKENDS
+        for backend in chosen
         for launcher, command in (
             ("prodserver", prodserver_command(backend)),
             ("by hand", by_hand_command(backend, env)),
@@ -110,7 +118,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|")
     summary = {}
-    for backend in BACKENDS:
+    for backend in chosen:
         ours, theirs = f"{backend}/prodserver", f"{backend}/by hand"
         ratio = paired_ratio(throughput[ours], throughput[theirs])
         difference = (startup[ours] - startup[theirs]) * 1000
@@ -129,7 +137,7 @@ def main() -> None:
             f"| {difference:+.0f} ms ({'met' if difference <= STARTUP_TARGET_MS else 'MISSED'}) |"
         )
     save_results(
-        f"launcher_overhead_{options.workers}w",
+        f"launcher_overhead_{options.workers}w" + ("_" + "_".join(chosen) if options.only else ""),
         {
             "workers": options.workers,
             "requests_per_second": rate,

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 
 from .support.figures import FIGURES
 from .support.notify import NotifyListener
+from .support.redis import RedisServer, find_redis, running_redis
 from .support.servers import EXAMPLE_PROJECT, ServerFactory, server_factory
 
 ENCRYPTED_KEY_PASSWORD = "correct horse"
@@ -80,3 +81,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("reliability figures")
         for what, figure in FIGURES:
             terminalreporter.write_line(f"{what}: {figure}")
+
+
+@pytest.fixture(scope="session")
+def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer | str]:
+    """A real Redis on a free loopback port, or the reason there is none (to skip with)."""
+    binary = find_redis()
+    if isinstance(binary, str):
+        yield binary
+        return
+    with running_redis(binary, tmp_path_factory.mktemp("redis")) as server:
+        yield server

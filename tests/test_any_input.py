@@ -23,7 +23,7 @@ from django_prodserver.conf import ProcessConfig
 from django_prodserver.management.commands.prodserver import Command
 from django_prodserver.processes import backend_class_for
 
-from .support.processes import ALL_BACKENDS, web
+from .support.processes import ALL_BACKENDS, PROCESS_KEYS, web
 
 EXAMPLES_PER_BACKEND = 600
 
@@ -143,7 +143,8 @@ def test_any_args_end_as_a_command_or_one_line(backend: str) -> None:
     )
     @given(args=arguments(backend))
     def check(args: Any) -> None:
-        status, out, err = run_dry_run(web(args, backend))
+        process = {"BACKEND": backend, **PROCESS_KEYS.get(backend, {}), "ARGS": args}
+        status, out, err = run_dry_run({"web": process})
         outcomes[status] += 1
         if status == 0:
             assert err == "", err

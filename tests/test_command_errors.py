@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from contextlib import closing
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,8 @@ def assert_nothing_listening(port: int) -> None:
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[mistake.title for mistake in MISTAKES])
 def test_bad_input_gives_one_line_and_starts_nothing(mistake: Mistake) -> None:
+    if mistake.needs and find_spec(mistake.needs) is None:
+        pytest.skip(f"{mistake.needs} is not installed here")
     port = free_port()
     result = run_prodserver(mistake.on_port(port), *mistake.argv, overrides=mistake.settings)
     assert_one_line_error(result.stderr, result.returncode, mistake.expected)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterator
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.test.utils import override_settings
 
 from django_prodserver.checks import check_configuration, check_deployment, check_machine
 
-from .support.processes import GRANIAN, GUNICORN_UVICORN, UVICORN, WAITRESS
+from .support.processes import GRANIAN, GUNICORN_UVICORN, TASKS_WORKER, UVICORN, WAITRESS
 from .support.servers import REPO_ROOT
 
 PAGES = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").rglob("*.md"))]
@@ -63,6 +64,9 @@ def processes_in(block: str, page: Path) -> list[dict[str, Any]]:
 def test_every_args_example_passes_check_deploy_or_says_why(
     processes: dict[str, Any], block: str
 ) -> None:
+    backends = {str(process.get("BACKEND")) for process in processes.values()}
+    if TASKS_WORKER in backends and find_spec("django_tasks_db") is None:
+        pytest.skip("django-tasks-db is not installed here (it needs Django 5.2+)")
     with override_settings(PRODUCTION_PROCESSES=processes, DEBUG=False, ALLOWED_HOSTS=["x"]):
         messages = [
             *check_configuration(None),

@@ -62,7 +62,8 @@ def test_both_serve_and_work_and_term_stops_both_with_exit_0(
     output = together.output()
     assert re.search(r"^\d\d:\d\d:\d\d web +\| .*GET /health/", output, re.M), output
     assert re.search(r"^\d\d:\d\d:\d\d worker +\| prodserver: starting 'worker'", output, re.M)
-    assert "web stopped (rc=0)" in output and "worker stopped (rc=0)" in output
+    assert "web stopped (rc=0)" in output
+    assert "worker stopped (rc=0)" in output
 
 
 def test_a_worker_that_dies_stops_the_web_server_and_fails(

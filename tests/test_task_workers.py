@@ -4,26 +4,15 @@ SIGTERM while a job runs lets it finish: exit 0, the job done once, none lost.""
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .support.redis import RedisServer, find_redis, running_redis
+from .support.redis import RedisServer
 from .support.servers import ServerFactory, wait_for
 from .support.task_queues import QUEUES, TaskQueue, installed, manage, shell
 
 pytestmark = [pytest.mark.server]
-
-
-@pytest.fixture(scope="module")
-def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer | str]:
-    binary = find_redis()
-    if isinstance(binary, str):
-        yield binary
-        return
-    with running_redis(binary, tmp_path_factory.mktemp("redis")) as server:
-        yield server
 
 
 @pytest.fixture(params=QUEUES, ids=lambda queue: queue.name)

@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings as django_settings
 from django.test.utils import override_settings
 
+from django_prodserver.backends.celery.schema import celery_schema
+from django_prodserver.backends.granian.schema import granian_schema
 from django_prodserver.backends.gunicorn.schema import (
     FOR_GUNICORNS_OWN_WORKERS,
     GUNICORN_DOES_THIS,
     gunicorn_schema,
     uvicorn_only_schema,
 )
-from django_prodserver.backends.celery.schema import celery_schema
-from django_prodserver.backends.granian.schema import granian_schema
 from django_prodserver.backends.management.schema import command_schema
 from django_prodserver.backends.uvicorn.schema import PRODSERVER_UVICORN_OPTIONS, uvicorn_schema
 from django_prodserver.backends.waitress.schema import waitress_schema

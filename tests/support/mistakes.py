@@ -41,6 +41,8 @@ class Mistake:
     argv: list[str] = field(default_factory=list)
     #: In the docs' table (not when it names this test suite's own modules).
     documented: bool = True
+    #: The module the backend's program needs (the test is skipped without it).
+    needs: str | None = None
 
     def on_port(self, port: int) -> Any:
         """The processes, each listening on ``port`` unless the mistake says where, so that
@@ -443,26 +445,31 @@ MISTAKES = [
         "django-tasks: the predecessor's processes option",
         web({"processes": "2"}, TASKS_WORKER),
         f"{WHERE}['ARGS']['processes']: manage.py db_worker has no option --processes",
+        needs="django_tasks_db",
     ),
     Mistake(
         "django-tasks: an interval that is not a number",
         web({"interval": "soon"}, TASKS_WORKER),
         f"{WHERE}['ARGS']['interval']: 'soon' is not a valid",
+        needs="django_tasks_db",
     ),
     Mistake(
         "django-tasks: a verbosity out of range",
         web({"verbosity": "9"}, TASKS_WORKER),
         f"{WHERE}['ARGS']['verbosity']: '9' is not one of the choices of --verbosity",
+        needs="django_tasks_db",
     ),
     Mistake(
         "django-tasks: a COMMAND beside the named backend",
         {"web": {"BACKEND": TASKS_WORKER, "COMMAND": "db_worker"}},
         f"{WHERE}['COMMAND']: is not a process setting",
+        needs="django_tasks_db",
     ),
     Mistake(
         "django-tasks: a misspelt option",
         web({"queue": "default"}, TASKS_WORKER),
         f"{WHERE}['ARGS']['queue']: manage.py db_worker has no option --queue",
+        needs="django_tasks_db",
     ),
     Mistake(
         "django-q2: an option qcluster lacks",

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from ...errors import ConflictingOptionsError, InvalidValueError
 from ...options.schema import OptionSchema
+from ...runtime.signals import sigterm_exits_zero
 from ..base import BaseServerBackend, Bind, ServerDescription, is_loopback
 from ..sockets import check_bindable
 from .schema import command_schema, load_command
@@ -104,6 +105,11 @@ class RunServer(ManagementCommand):
         host, port = self.address()
         shown = f"[{host}]" if ":" in host else host
         return Bind(f"http://{shown}:{port}", tcp=True, loopback=is_loopback(host))
+
+    def start_server(self, *args: str) -> None:
+        """runserver by hand dies by SIGTERM; here a stop asked for exits 0."""
+        with sigterm_exits_zero():
+            super().start_server(*args)
 
     def preflight(self) -> None:
         host, port = self.address()
