@@ -8,6 +8,6 @@ from example_project.settings import *  # noqa: F403
 
 if os.environ.get("PRODSERVER_BENCH_CHECK") == "without":
     INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "django_prodserver"]  # noqa: F405
-    del PRODUCTION_PROCESSES
+    globals().pop("PRODUCTION_PROCESSES")
 else:
     PRODUCTION_PROCESSES = json.loads(os.environ["PRODSERVER_BENCH_PROCESSES"])

@@ -172,3 +172,44 @@ def test_granian_tls(
     server.wait_ready()
     assert server.get("/request-info/").json()["scheme"] == "https"
     assert server.stop() == 0
+
+
+def describe(backend: str, args: dict[str, object]) -> str:
+    from django_prodserver.banner import banner
+    from django_prodserver.conf import ProcessConfig
+    from django_prodserver.processes import load_backend
+
+    process = web(args, backend)["web"]
+    return banner("web", load_backend(ProcessConfig("web", backend, args, process)))
+
+
+@pytest.mark.parametrize(
+    ("backend", "args", "shown"),
+    [
+        (WAITRESS, {"listen": ["127.0.0.1:8001", "[::1]:8002"]}, "on http://127.0.0.1:8001, http://[::1]:8002"),
+        (WAITRESS, {"unix-socket": "/run/web.sock"}, "on unix:/run/web.sock"),
+        (WAITRESS, {}, "on http://0.0.0.0:8080, workers 1 (4 threads)"),
+        (GRANIAN, {"uds": "/run/web.sock", "workers": 3}, "on unix:/run/web.sock, workers 3 (granian asgi processes)"),
+        (GRANIAN_WSGI, {"reload": True}, "workers 1 (reloading) (granian wsgi processes)"),
+        (GRANIAN, {"host": "::1", "port": 9000}, "on http://[::1]:9000"),
+    ],
+)  # fmt: skip
+def test_the_banner_says_where_and_how(backend: str, args: dict[str, object], shown: str) -> None:
+    assert shown in describe(backend, args)
+
+
+def test_a_bad_granian_environment_variable_is_one_line() -> None:
+    result = run_prodserver(web_on(GRANIAN, free_port()), "web", env={"GRANIAN_WORKERS": "abc"})
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "granian: Invalid value for '--workers': 'abc' is not a valid integer" in line
+    assert "GRANIAN_* environment variables" in line
+
+
+@pytest.mark.parametrize("backend", [GRANIAN, WAITRESS], ids=name)
+def test_a_unix_socket_in_a_missing_directory_stops_before_start(backend: str) -> None:
+    key = "uds" if backend == GRANIAN else "unix-socket"
+    result = run_prodserver(web({key: "/nonexistent/dir/web.sock"}, backend), "web")
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "/nonexistent/dir" in line

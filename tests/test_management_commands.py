@@ -101,3 +101,18 @@ def installed_celery() -> bool:
     from .support.task_queues import QUEUES
 
     return installed(next(queue for queue in QUEUES if queue.module == "celery"))
+
+
+def test_a_named_worker_whose_app_is_missing_says_what_to_install(settings: Any) -> None:
+    from django_prodserver.errors import BackendError
+
+    # Django's test signals clear the cache of management commands on this change.
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "django_q"]
+    entry = {"BACKEND": "django_prodserver.backends.django_q2.DjangoQ2Worker"}
+    with pytest.raises(BackendError) as caught:
+        load_backend(ProcessConfig("worker", entry["BACKEND"], {}, entry))
+    assert caught.value.message == (
+        "PRODUCTION_PROCESSES['worker']: needs the management command 'qcluster', which is not "
+        "available; pip install 'django-prodserver[q2]' and add 'django_q' to INSTALLED_APPS "
+        "(the app of django-q2 is django_q)"
+    )

@@ -98,3 +98,35 @@ def test_names_choose_the_processes_and_overrides_are_refused(tasks_worker: None
     refused = run_prodserver(processes, "--all", "--", "--port", "9000")
     assert refused.returncode == 2
     assert "apply to one process, not to several" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("returncode", "statuses", "status"),
+    [
+        (143, [0, 0], 0),  # SIGTERM, both stopped cleanly
+        (130, [0, 0], 0),  # Ctrl-C
+        (143, [0, 1], 143),  # a stop asked for, but one process failed to stop cleanly
+        (-9, [-9, 0], 137),  # a process killed by SIGKILL
+        (3, [3, 0], 3),  # a server that could not start
+        (None, [None, None], 1),
+    ],
+)
+def test_the_exit_status_of_processes_run_together(
+    returncode: int | None, statuses: list[int | None], status: int
+) -> None:
+    from django_prodserver.running_together import exit_status
+
+    assert exit_status(returncode, statuses) == status
+
+
+def test_each_process_is_started_the_way_this_one_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_prodserver.running_together import child_command
+
+    monkeypatch.setattr("sys.argv", ["manage.py", "prodserver", "--all"])
+    assert child_command("web", "mysite.settings", None)[1:] == [
+        "manage.py", "prodserver", "web", "--settings=mysite.settings",
+    ]  # fmt: skip
+    monkeypatch.setattr("sys.argv", ["/venv/lib/django/__main__.py", "prodserver", "--all"])
+    assert child_command("web", None, "/srv")[1:] == [
+        "-m", "django", "prodserver", "web", "--pythonpath=/srv",
+    ]  # fmt: skip
