@@ -94,9 +94,8 @@ def main() -> None:
     print(f"manage.py check, median of {options.rounds}, {len(EVERY_BACKEND)} processes:")
     print(f"  without django-prodserver: {without * 1000:.0f} ms")
     print(f"  with one process of every backend: {every * 1000:.0f} ms")
-    print(
-        f"  added: {added:+.0f} ms (target < {TARGET_MS:.0f} ms: {'met' if added < TARGET_MS else 'MISSED'})"
-    )
+    verdict = "met" if added < TARGET_MS else "MISSED"
+    print(f"  added: {added:+.0f} ms (target < {TARGET_MS:.0f} ms: {verdict})")
     save_results(
         "check_cost",
         {"without_ms": without * 1000, "every_backend_ms": every * 1000, "added_ms": added},

@@ -213,3 +213,55 @@ def test_a_unix_socket_in_a_missing_directory_stops_before_start(backend: str) -
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
     assert "/nonexistent/dir" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"respawn-failed-workers": False}, ["--no-respawn-failed-workers"]),
+        ({"backpressure": 64, "workers-lifetime": "3600"}, ["--backpressure=64", "--workers-lifetime=3600"]),
+        ({"http": "auto", "http1-keep-alive": False}, ["--http=auto", "--no-http1-keep-alive"]),
+        ({"uds": "/tmp/granian.sock", "uds-permissions": "0o660"}, ["--uds=/tmp/granian.sock", "--uds-permissions=0o660"]),
+    ],
+)  # fmt: skip
+def test_granians_own_options(args: dict[str, object], expected: list[str]) -> None:
+    result = run_prodserver(web(args, GRANIAN), "web", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    command = shlex.split(result.stdout)
+    position = command.index(expected[0])
+    assert command[position : position + len(expected)] == expected
+
+
+STATIC = EXAMPLE_PROJECT / "example_project" / "static"
+
+
+def test_granian_on_a_unix_socket_serving_static_files(
+    servers: ServerFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "granian.sock"
+    args = {"uds": str(path), "static-path-route": ["/assets"], "static-path-mount": [str(STATIC)]}
+    server = servers.start(web(args, GRANIAN), "web", port=0)
+    wait_for(path.exists, 30, "Granian's socket")
+    transport = httpx.HTTPTransport(uds=str(path))
+    with httpx.Client(transport=transport, base_url="http://localhost", timeout=5) as client:
+        wait_for(lambda: _answers(client), 30, "Granian to answer on its socket")
+        assert client.get("/sync/").json()["view"] == "sync"
+        css = client.get("/assets/example_project/site.css")
+        assert css.status_code == 200
+        assert css.content == (STATIC / "example_project/site.css").read_bytes()
+    assert server.stop() == 0
+
+
+def _answers(client: httpx.Client) -> bool:
+    try:
+        return client.get("/health/").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_a_static_mount_that_does_not_exist_stops_before_start() -> None:
+    args = {"static-path-route": ["/assets"], "static-path-mount": ["/nonexistent/static"]}
+    result = run_prodserver(web_on(GRANIAN, free_port(), **args), "web")
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "PRODUCTION_PROCESSES['web']['ARGS']['static-path-mount']" in line

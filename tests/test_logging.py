@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 
 from .logging_settings import DISABLING_LOGGING
-from .support.processes import GUNICORN, GUNICORN_UVICORN, UVICORN, UVICORN_WSGI, web_on
+from .support.processes import (
+    GRANIAN,
+    GRANIAN_WSGI,
+    GUNICORN,
+    GUNICORN_UVICORN,
+    UVICORN,
+    UVICORN_WSGI,
+    web_on,
+)
 from .support.servers import ServerFactory, free_port
 
 pytestmark = pytest.mark.server
@@ -26,6 +34,8 @@ CASES = {
         {"workers": 2, "access-logfile": "-"},
         "Booting worker",
     ),
+    "GranianASGIServer": (GRANIAN, {"workers": 2, "access-log": True}, "Started worker-2"),
+    "GranianWSGIServer": (GRANIAN_WSGI, {"access-log": True}, "Started worker-1"),
 }
 
 

@@ -130,3 +130,18 @@ def test_each_process_is_started_the_way_this_one_was(monkeypatch: pytest.Monkey
     assert child_command("web", None, "/srv")[1:] == [
         "-m", "django", "prodserver", "web", "--pythonpath=/srv",
     ]  # fmt: skip
+
+
+def test_two_processes_on_one_address_start_neither() -> None:
+    port = free_port()
+    processes = {
+        "web": {"BACKEND": UVICORN, "ARGS": {"host": "127.0.0.1", "port": port}},
+        "web-again": {"BACKEND": UVICORN, "ARGS": {"host": "127.0.0.1", "port": port}},
+    }
+    result = run_prodserver(processes, "--all")
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line == (
+        f"CommandError: PRODUCTION_PROCESSES['web-again']: listens on http://127.0.0.1:{port}, "
+        "as 'web' does; give each process run together its own address or port"
+    )

@@ -68,3 +68,18 @@ def test_sigterm_lets_the_running_job_finish_then_exits_zero(
     wait_for(lambda: lines(record) == ["start"], 60, f"{queue.name} to start the job")
     assert worker.stop(signal.SIGTERM, timeout=30) == 0, worker.output()
     assert lines(record) == ["start", "done"], worker.output()
+
+
+def test_a_bad_celery_environment_variable_is_one_line_before_start() -> None:
+    from .support.processes import CELERY_WORKER, web
+    from .support.servers import run_prodserver
+
+    result = run_prodserver(
+        web({"concurrency": 1}, CELERY_WORKER, name="worker"),
+        "worker",
+        env={"CELERY_WORKER_LOGLEVEL": "verbose"},
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("CommandError: celery: Invalid value for '-l' / '--loglevel'"), line
+    assert "CELERY_* environment variables" in line

@@ -89,6 +89,9 @@ class OptionSchema:
     server: str
     options: list[ServerOption]
     refused: Mapping[str, Refusal] = field(default_factory=dict)
+    #: Where keys this schema does not know are looked up, loaded only when one is: options
+    #: that are costly to read and rarely given (Celery's own, beside its worker's).
+    fallback: Callable[[], OptionSchema] | None = field(default=None, compare=False)
     _by_key: dict[str, OptionLookup] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -107,13 +110,27 @@ class OptionSchema:
                 self._by_key[normalise_key(option.negative)] = OptionLookup(option, negated=True)
 
     def lookup(self, key: str) -> OptionLookup | None:
-        return self._by_key.get(normalise_key(key))
+        found = self._by_key.get(normalise_key(key))
+        if found is None and self.fallback is not None and not self.refusal(key):
+            return self.fallback().lookup(key)
+        return found
 
     def refusal(self, key: str) -> Refusal | None:
-        return self.refused.get(normalise_key(key))
+        normalised = normalise_key(key)
+        refused = self.refused.get(normalised)
+        if refused is None and normalised not in self._by_key and self.fallback is not None:
+            return self.fallback().refusal(key)
+        return refused
 
     def suggestions(self, key: str) -> list[str]:
-        return difflib.get_close_matches(normalise_key(key), list(self._by_key), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(normalise_key(key), list(self._by_key), n=1, cutoff=0.6)
+        if not close and self.fallback is not None:
+            return self.fallback().suggestions(key)
+        return close
+
+    def with_fallback(self, fallback: Callable[[], OptionSchema]) -> OptionSchema:
+        """The same schema, looking up the keys it does not know in ``fallback()``."""
+        return OptionSchema(self.server, self.options, self.refused, fallback)
 
     def names(self) -> list[str]:
         return [option.name for option in self.options]

@@ -120,6 +120,37 @@ PRODUCTION_PROCESSES = {
     },
 }
 
+# The other web servers, and Django's development server for a `dev` process.
+OTHER_SERVERS = {
+    "web-granian": (
+        "granian",
+        {
+            "BACKEND": "django_prodserver.backends.granian.GranianASGIServer",
+            "ARGS": {"host": "127.0.0.1", "port": PORT},
+        },
+    ),
+    "web-granian-wsgi": (
+        "granian",
+        {
+            "BACKEND": "django_prodserver.backends.granian.GranianWSGIServer",
+            "ARGS": {"host": "127.0.0.1", "port": PORT, "blocking-threads": "4"},
+        },
+    ),
+    "web-waitress": (
+        "waitress",
+        {
+            "BACKEND": "django_prodserver.backends.waitress.WaitressServer",
+            "ARGS": {"host": "127.0.0.1", "port": PORT, "threads": "8"},
+        },
+    ),
+    "dev": (
+        "django",
+        {
+            "BACKEND": "django_prodserver.backends.management.RunServer",
+            "ARGS": {"addrport": f"127.0.0.1:{PORT}"},
+        },
+    ),
+}
 # One process for each task queue whose package is installed.
 WORKERS = {
     "worker": (
@@ -163,5 +194,9 @@ WORKERS = {
     ),
 }
 PRODUCTION_PROCESSES.update(
-    {name: process for name, (module, process) in WORKERS.items() if find_spec(module)}
+    {
+        name: process
+        for name, (module, process) in {**OTHER_SERVERS, **WORKERS}.items()
+        if find_spec(module)
+    }
 )

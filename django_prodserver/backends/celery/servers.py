@@ -6,10 +6,10 @@ import sys
 from collections.abc import Mapping
 from typing import ClassVar
 
-from ...errors import ApplicationError
+from ...errors import ApplicationError, ServerEnvironmentError
 from ...options.schema import OptionSchema
 from ..base import BaseServerBackend, ServerDescription
-from .schema import GROUP, celery_schema
+from .schema import ENVIRONMENT_PREFIX, GROUP, lazy_celery_schema
 
 
 class CeleryWorker(BaseServerBackend):
@@ -25,7 +25,7 @@ class CeleryWorker(BaseServerBackend):
 
     @classmethod
     def option_schema(cls) -> OptionSchema:
-        return celery_schema(cls.subcommand)
+        return lazy_celery_schema(cls.subcommand)
 
     def validate(self) -> None:
         from celery import Celery
@@ -48,6 +48,37 @@ class CeleryWorker(BaseServerBackend):
             )
         self.app_path = path
 
+    def check_environment(self) -> None:
+        """Celery's own parser over the exact arguments, which also reads ``CELERY_*``
+        variables (``CELERY_WORKER_LOGLEVEL``, ...) for the options ARGS leave unset."""
+        super().check_environment()
+        import click
+        from celery import Celery
+        from celery.bin.base import CLIContext
+        from celery.bin.celery import celery
+
+        context = CLIContext(app=Celery(set_as_current=False), no_color=True, workdir=None)
+        try:
+            parsed = celery.make_context(
+                "celery",
+                self.prep_server_args(),
+                obj=context,
+                auto_envvar_prefix=ENVIRONMENT_PREFIX,
+            )
+            name, command, rest = celery.resolve_command(
+                parsed, parsed.protected_args + parsed.args
+            )
+            if command is not None and name is not None:
+                command.make_context(name, rest, parent=parsed)
+        except click.ClickException as error:
+            raise ServerEnvironmentError(
+                (),
+                error.format_message().rstrip("."),
+                "options ARGS leave unset are read from CELERY_* environment variables: "
+                "fix or unset the variable, or set the option in ARGS",
+                setting="celery",
+            ) from error
+
     def prep_server_args(self) -> list[str]:
         return [
             f"--app={self.app_path}",
@@ -68,11 +99,24 @@ class CeleryWorker(BaseServerBackend):
         )
 
     def start_server(self, *args: str) -> None:
+        """As the ``celery`` program runs: the gevent or eventlet pool patched in first, and
+        options ARGS leave unset read from ``CELERY_*`` environment variables."""
+        from celery import maybe_patch_concurrency
+
+        maybe_patch_concurrency(["celery", *args])
         from celery.bin.celery import celery
 
-        status = celery.main(args=list(args), prog_name="celery", standalone_mode=False)
+        status = celery.main(
+            args=list(args),
+            prog_name="celery",
+            standalone_mode=False,
+            auto_envvar_prefix=ENVIRONMENT_PREFIX,
+        )
         if isinstance(status, int) and status:
             sys.exit(status)
+
+    def environment_source(self) -> str:
+        return "CELERY_* variables"
 
 
 class CeleryBeat(CeleryWorker):

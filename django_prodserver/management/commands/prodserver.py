@@ -143,7 +143,17 @@ class Command(BaseCommand):
                     f"{name}: {self.equivalent_command(backend, options.get('settings'))}"
                 )
             return
+        listening: dict[str, str] = {}
         for name, backend in backends:
+            for bind in backend.describe().binds if backend.serves_http else []:
+                address = str(bind).split("://", 1)[-1]
+                if address in listening:
+                    raise ConfigurationError(
+                        (name,),
+                        f"listens on {bind}, as {listening[address]!r} does",
+                        "give each process run together its own address or port",
+                    )
+                listening[address] = name
             try:
                 backend.preflight()
             except ConfigurationError as error:
