@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import shlex
 import sys
 from argparse import ArgumentParser
@@ -18,6 +19,16 @@ from ...running_together import DEFAULT_STOP_TIMEOUT, run_together
 
 CONFIGURATION_ERROR_EXIT = 2
 OVERRIDES_SEPARATOR = "--"
+
+
+def settle_the_heap() -> None:
+    """What this process built before the server starts (Django, the settings, the modules
+    the checks imported) is kept out of every later garbage collection: by this process
+    when it serves, and by the workers it forks (Granian's). Without it, each collection
+    traverses all of it again: measured, 3 to 5% more CPU per request for Granian's ASGI
+    workers than Granian started by hand."""
+    gc.collect()
+    gc.freeze()
 
 
 def what_it_serves(backend: BaseServerBackend) -> str:
@@ -111,6 +122,7 @@ class Command(BaseCommand):
         self.say_notes(backend)
         self.say(banner(config.name, backend))
         connections.close_all()
+        settle_the_heap()
         try:
             backend.start_server(*backend.prep_server_args())
         except ConfigurationError as error:
