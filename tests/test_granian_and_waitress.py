@@ -265,3 +265,12 @@ def test_a_static_mount_that_does_not_exist_stops_before_start() -> None:
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
     assert "PRODUCTION_PROCESSES['web']['ARGS']['static-path-mount']" in line
+
+
+@pytest.mark.parametrize("name", ["web-granian", "web-granian-wsgi", "web-waitress", "dev"])
+def test_the_example_projects_own_processes(servers: ServerFactory, name: str) -> None:
+    """As the example project's settings configure them, started the README's way."""
+    server = servers.start_example(name, free_port())
+    server.wait_ready()
+    assert server.get("/sync/").json()["view"] == "sync"
+    assert server.stop() == 0

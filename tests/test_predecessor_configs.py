@@ -66,3 +66,21 @@ def test_the_predecessors_configuration(
         assert result.returncode == 2
         (line,) = result.stderr.splitlines()
         assert line.startswith("CommandError: " + error), line
+
+
+@pytest.mark.parametrize(
+    ("process", "overrides", "expected"),
+    [
+        ({"BACKEND": GRANIAN, "ARGS": {"port": "8000"}}, ["--port", "9001"], "--port=9001"),
+        ({"BACKEND": WAITRESS, "ARGS": {"port": "8000"}}, ["--port=9001"], "--port=9001"),
+        ({"BACKEND": WORKER, "APP": APP, "ARGS": {}}, ["--concurrency", "8"], "--concurrency=8"),
+        ({"BACKEND": WORKER, "APP": APP, "ARGS": {}}, ["--broker", "redis://10.0.0.5/1"], "--broker=redis://10.0.0.5/1"),
+        ({"BACKEND": Q2, "ARGS": {}}, ["--verbosity", "2"], "--verbosity=2"),
+    ],
+)  # fmt: skip
+def test_command_line_overrides_on_every_kind_of_backend(
+    process: dict[str, Any], overrides: list[str], expected: str
+) -> None:
+    result = run_prodserver({"p": process}, "p", "--dry-run", "--", *overrides)
+    assert result.returncode == 0, result.stderr
+    assert expected in result.stdout.split()
