@@ -89,6 +89,19 @@ class ServerEnvironmentError(ConfigurationError):
 
     check_id = "prodserver.E008"
 
+    @classmethod
+    def from_parser(cls, error: Exception, program: str, prefix: str) -> ServerEnvironmentError:
+        """The program's own parser refused what its ``PREFIX_*`` variables set."""
+        format_message = getattr(error, "format_message", None)
+        message = format_message() if callable(format_message) else str(error)
+        return cls(
+            (),
+            str(message).rstrip("."),
+            f"options ARGS leave unset are read from {prefix}_* environment variables: "
+            "fix or unset the variable, or set the option in ARGS",
+            setting=program,
+        )
+
 
 def quoted_list(names: list[str] | tuple[str, ...]) -> str:
     return ", ".join(repr(name) for name in names)

@@ -179,5 +179,12 @@ class BaseServerBackend:
         return int(str(configured)) if configured is not None else self.keep_alive.default
 
 
+def tcp_bind(host: str, port: object, tls: bool) -> Bind:
+    """``http://host:port`` (``https`` with TLS, brackets around an IPv6 host)."""
+    shown = f"[{host}]" if ":" in host else host
+    scheme = "https" if tls else "http"
+    return Bind(f"{scheme}://{shown}:{port}", tcp=True, loopback=is_loopback(host))
+
+
 def is_loopback(host: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")

@@ -71,13 +71,7 @@ class CeleryWorker(BaseServerBackend):
             if command is not None and name is not None:
                 command.make_context(name, rest, parent=parsed)
         except click.ClickException as error:
-            raise ServerEnvironmentError(
-                (),
-                error.format_message().rstrip("."),
-                "options ARGS leave unset are read from CELERY_* environment variables: "
-                "fix or unset the variable, or set the option in ARGS",
-                setting="celery",
-            ) from error
+            raise ServerEnvironmentError.from_parser(error, "celery", ENVIRONMENT_PREFIX) from error
 
     def prep_server_args(self) -> list[str]:
         return [

@@ -9,7 +9,7 @@ from ...options.schema import OptionSchema
 from ...options.translation import OptionValue
 from ...runtime.signals import sigterm_exits_zero
 from ..applications import check_lifespan, find_application
-from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription, is_loopback
+from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription, tcp_bind
 from ..sockets import (
     bind_unix_socket,
     check_bindable,
@@ -214,27 +214,14 @@ class UvicornWSGIServer(UvicornServer):
 
 
 def uvicorn_bind(values: dict[str, OptionValue]) -> Bind:
-    scheme = "https" if values.get("ssl-certfile") else "http"
     if values.get("uds"):
         mode = f" (mode {values[UDS_MODE]})" if UDS_MODE in values else ""
         return Bind(f"unix:{values['uds']}{mode}")
     if values.get("fd"):
         return Bind(f"fd://{values['fd']}")
     host = str(values.get("host", DEFAULT_HOST))
-    shown = f"[{host}]" if ":" in host else host
-    return Bind(
-        f"{scheme}://{shown}:{values.get('port', DEFAULT_PORT)}",
-        tcp=True,
-        loopback=is_loopback(host),
-    )
+    return tcp_bind(host, values.get("port", DEFAULT_PORT), tls=bool(values.get("ssl-certfile")))
 
 
 def environment_error(error: Exception) -> ServerEnvironmentError:
-    message = error.format_message() if hasattr(error, "format_message") else str(error)
-    return ServerEnvironmentError(
-        (),
-        message.rstrip("."),
-        "options ARGS leave unset are read from UVICORN_* environment variables: "
-        "fix or unset the variable, or set the option in ARGS",
-        setting="uvicorn",
-    )
+    return ServerEnvironmentError.from_parser(error, "uvicorn", "UVICORN")
