@@ -78,3 +78,12 @@ def gunicorn_access_log_enabled(log: Any, cfg: Any) -> bool:
 def gunicorn_root_path(cfg: Any) -> str:
     """gunicorn's ``--root-path`` (gunicorn 24 and later); none before."""
     return str(getattr(cfg, "root_path", "") or "")
+
+
+def click_unparsed_tokens(context: Any) -> list[str]:
+    """What a click group left for its subcommand (the subcommand's name first). click 8.2
+    deprecated ``Context.protected_args`` and keeps it as ``_protected_args``; before 8.2
+    it is a plain attribute."""
+    state = vars(context)
+    protected = state.get("_protected_args", state.get("protected_args", []))
+    return [*protected, *context.args]

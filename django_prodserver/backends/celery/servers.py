@@ -6,6 +6,7 @@ import sys
 from collections.abc import Mapping
 from typing import ClassVar
 
+from ..._compat import click_unparsed_tokens
 from ...errors import ApplicationError, ServerEnvironmentError
 from ...options.schema import OptionSchema
 from ..base import BaseServerBackend, ServerDescription
@@ -65,9 +66,7 @@ class CeleryWorker(BaseServerBackend):
                 obj=context,
                 auto_envvar_prefix=ENVIRONMENT_PREFIX,
             )
-            name, command, rest = celery.resolve_command(
-                parsed, parsed.protected_args + parsed.args
-            )
+            name, command, rest = celery.resolve_command(parsed, click_unparsed_tokens(parsed))
             if command is not None and name is not None:
                 command.make_context(name, rest, parent=parsed)
         except click.ClickException as error:
