@@ -272,10 +272,16 @@ def test_what_systemd_passes_is_checked_before_start(
         if handle is not None:
             handle.close()
     assert result.returncode == 2, result.stderr
-    assert result.stderr.splitlines() == [
-        f"CommandError: LISTEN_FDS: {problem}; start the service from its socket unit, "
-        "or unset LISTEN_FDS and LISTEN_PID"
-    ]
+    if kind == "closed":
+        # Closed when the process starts, but an installed app may open a file there while
+        # Django sets up (django-q2's multiprocessing semaphore, on Python 3.12) before
+        # prodserver looks: then it is open, and not a socket.
+        problem = problem.replace("(Bad file descriptor)", "(")
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"CommandError: LISTEN_FDS: {problem}"), line
+    assert line.endswith(
+        "; start the service from its socket unit, or unset LISTEN_FDS and LISTEN_PID"
+    )
 
 
 def unix_connect_refused(path: Path) -> bool:
