@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.contrib.sessions.management.commands import clearsessions
 
-from django_prodserver.backends.management.schema import command_schema
+from django_prodserver.backends.management.schema import command_parser, command_schema
 from django_prodserver.conf import ProcessConfig
 from django_prodserver.processes import load_backend
 
@@ -36,6 +36,7 @@ def test_an_option_added_to_the_parser_is_accepted_with_no_change_of_ours(
 
     monkeypatch.setattr(clearsessions.Command, "add_arguments", add_arguments, raising=False)
     command_schema.cache_clear()
+    command_parser.cache_clear()
     try:
         backend = load_backend(
             command_process("clearsessions", {"batch_size": 10, "dry-run-only": True})
@@ -45,6 +46,7 @@ def test_an_option_added_to_the_parser_is_accepted_with_no_change_of_ours(
         ]  # fmt: skip
     finally:
         command_schema.cache_clear()
+        command_parser.cache_clear()
 
 
 @pytest.mark.server

@@ -11,7 +11,7 @@ from ...options.schema import OptionSchema
 from ...runtime.signals import sigterm_exits_zero
 from ..base import BaseServerBackend, Bind, ServerDescription, is_loopback
 from ..sockets import check_bindable
-from .schema import command_schema, load_command
+from .schema import command_parser, command_schema, load_command
 
 
 class ManagementCommand(BaseServerBackend):
@@ -43,18 +43,14 @@ class ManagementCommand(BaseServerBackend):
         from django.core.management.base import CommandError
 
         self.name = self.command_name(self.server_args)
-        parser = load_command(self.name).create_parser("manage.py", self.name)
         try:
-            parser.parse_args(self.args)
+            command_parser(self.name).parse_args(self.args)
         except CommandError as error:
             raise ConflictingOptionsError(
                 ("ARGS",),
                 f"manage.py {self.name} refuses these arguments ({str(error).rstrip('.')})",
                 f"see `manage.py {self.name} --help`",
             ) from error
-
-    def prep_server_args(self) -> list[str]:
-        return list(self.args)
 
     def command_line(self, redact: bool = False) -> list[str]:
         argv = super().command_line(redact)

@@ -12,7 +12,7 @@ from ...options.readers.argparse import schema_from_argparse
 from ...options.schema import OptionSchema, Refusal
 
 if TYPE_CHECKING:
-    from django.core.management.base import BaseCommand
+    from django.core.management.base import BaseCommand, CommandParser
 
 #: Options of every management command that choose the project itself: the command runs
 #: inside ``prodserver``'s process, which already has its settings and path.
@@ -33,9 +33,14 @@ NOT_A_PROCESS = ("prodserver",)
 @cache
 def command_schema(name: str) -> OptionSchema:
     """Every option and positional argument of ``manage.py NAME``."""
-    command = load_command(name)
-    parser = command.create_parser("manage.py", name)
-    return schema_from_argparse(parser, f"manage.py {name}").refusing(REFUSED)
+    return schema_from_argparse(command_parser(name), f"manage.py {name}").refusing(REFUSED)
+
+
+@cache
+def command_parser(name: str) -> CommandParser:
+    """The parser Django builds for ``manage.py NAME``: built once, read for the schema and
+    run over each process's arguments."""
+    return load_command(name).create_parser("manage.py", name)
 
 
 def load_command(name: str, needs: str | None = None) -> BaseCommand:

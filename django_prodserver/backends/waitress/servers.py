@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from ...options.schema import OptionSchema
 from ..applications import find_application
-from ..base import BaseServerBackend, Bind, ServerDescription, is_loopback
+from ..base import BaseServerBackend, Bind, ServerDescription, is_loopback, tcp_bind
 from ..sockets import check_bindable, check_unix_socket_path
 from .schema import DEFAULT_GRACEFUL_TIMEOUT, GRACEFUL_TIMEOUT, waitress_schema
 
@@ -69,21 +69,11 @@ class WaitressServer(BaseServerBackend):
                 for a in addresses
             ]
         host = str(values.get("host", DEFAULT_HOST))
-        shown = f"[{host}]" if ":" in host else host
-        return [
-            Bind(
-                f"http://{shown}:{values.get('port', DEFAULT_PORT)}",
-                tcp=True,
-                loopback=is_loopback(host),
-            )
-        ]
+        return [tcp_bind(host, values.get("port", DEFAULT_PORT), tls=False)]
 
     def describe(self) -> ServerDescription:
         threads = self.translated.values.get("threads", 4)
         return ServerDescription(binds=self.binds(), workers="1", worker_class=f"{threads} threads")
-
-    def slow_clients_block_workers(self) -> bool:
-        return False  # waitress buffers whole requests before a thread sees them
 
     def start_server(self, *args: str) -> None:
         from django.utils.module_loading import import_string
