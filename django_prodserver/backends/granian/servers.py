@@ -37,9 +37,7 @@ class GranianASGIServer(BaseServerBackend):
 
     def validate(self) -> None:
         application = find_application(self.application_setting)
-        path = application.import_string
-        module, _, attribute = path.rpartition(".")
-        self.target = path if ":" in path else f"{module}:{attribute}"
+        self.target = application.import_string  # module:attribute, as Granian takes it
         if application.origin:
             self.notes.append(application.origin)
 

@@ -36,8 +36,7 @@ class WaitressServer(BaseServerBackend):
         return self.translated.argv_of("waitress-serve")
 
     def prep_server_args(self) -> list[str]:
-        module, _, attribute = self.application.replace(":", ".").rpartition(".")
-        return [*self.args, f"{module}:{attribute}"]
+        return [*self.args, self.application]  # module:attribute, as waitress-serve takes it
 
     def preflight(self) -> None:
         values = self.translated.values
