@@ -270,9 +270,11 @@ def server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
         factory.cleanup()
 
 
-def established_connections(port: int) -> int:
-    """Server-side TCP connections on ``port`` in ESTABLISHED state, from /proc/net."""
-    count = 0
+def _tcp_sockets(port: int) -> Iterator[tuple[str, int]]:
+    """(state, receive queue) of each socket bound to local ``port``, from /proc/net.
+
+    For a listening socket the kernel reports its accept queue as the receive queue.
+    """
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             lines = Path(table).read_text().splitlines()[1:]
@@ -280,7 +282,20 @@ def established_connections(port: int) -> int:
             continue
         for line in lines:
             fields = line.split()
-            local_port = int(fields[1].rsplit(":", 1)[1], 16)
-            if local_port == port and fields[3] == "01":
-                count += 1
-    return count
+            if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                yield fields[3], int(fields[4].split(":")[1], 16)
+
+
+def established_connections(port: int) -> int:
+    """Server-side TCP connections on ``port`` that the server has accepted.
+
+    A connection still waiting in the listen backlog is ESTABLISHED to the kernel, but no
+    worker holds it yet: a stopping server resets it. So those are left out.
+    """
+    established = waiting = 0
+    for state, queue in _tcp_sockets(port):
+        if state == "01":
+            established += 1
+        elif state == "0A":
+            waiting += queue
+    return established - waiting
