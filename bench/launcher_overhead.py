@@ -33,6 +33,7 @@ STARTUP_TARGET_MS = 50.0
 WARM_UP_SECONDS = 1
 BACKENDS = {
     "UvicornServer": "django_prodserver.backends.uvicorn.UvicornServer",
+    "UvicornServerWithOurHandler": "django_prodserver.backends.uvicorn.UvicornServer",
     "UvicornWSGIServer": "django_prodserver.backends.uvicorn.UvicornWSGIServer",
     "GunicornUvicornServer": "django_prodserver.backends.gunicorn.GunicornUvicornServer",
     "GunicornServer": "django_prodserver.backends.gunicorn.GunicornServer",
@@ -46,6 +47,7 @@ def processes(port: int, workers: int) -> dict[str, Any]:
     gunicorn = {"bind": f"127.0.0.1:{port}", "workers": workers}
     args = {
         "UvicornServer": uvicorn,
+        "UvicornServerWithOurHandler": {**uvicorn, "asgi-handler": "prodserver"},
         "UvicornWSGIServer": uvicorn,
         "GunicornUvicornServer": {**gunicorn, "no-access-log": True},
         "GunicornServer": {**gunicorn, "worker-class": "gthread", "threads": 4},

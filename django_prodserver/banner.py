@@ -19,5 +19,7 @@ def banner(process_name: str, backend: BaseServerBackend) -> str:
         parts.append(f"loop {description.loop}")
     if description.http:
         parts.append(f"http {description.http}")
+    if description.handler:
+        parts.append(description.handler)
     parts.append(f"Django {django.get_version()}")
     return ", ".join(parts)

@@ -13,3 +13,18 @@ def NativeAsyncMiddleware(get_response: Any) -> Any:
         return await get_response(request)
 
     return middleware
+
+
+#: Async only (``sync_capable = False``): prodserver's handler must leave every request to
+#: Django's own async path.
+AsyncOnlyMiddleware = NativeAsyncMiddleware
+
+
+def SwitchingUrlconfMiddleware(get_response: Any) -> Any:
+    """Sets ``request.urlconf``, as django-hosts and multi-tenant packages do."""
+
+    def middleware(request: Any) -> Any:
+        request.urlconf = "tests.handler_views"
+        return get_response(request)
+
+    return middleware

@@ -26,6 +26,7 @@ PUBLIC_PATHS = [
     "django_prodserver.workers.UvicornWorker",
     "django_prodserver.workers.UvicornH11Worker",
     "django_prodserver.click_schema.schema_from_click",
+    "django_prodserver.asgi.get_asgi_application",
 ]
 
 #: What each layer may not import (by module path prefix).
@@ -49,6 +50,12 @@ FORBIDDEN = {
         "django_prodserver.backends",
         "django_prodserver.runtime",
         "django",
+    ),
+    "django_prodserver.asgi": (
+        *GLUE,
+        "django_prodserver.backends",
+        "django_prodserver.options",
+        "django_prodserver.runtime",
     ),
     "django_prodserver.backends": GLUE,
     "django_prodserver._compat": ("django_prodserver", "django"),

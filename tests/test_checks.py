@@ -237,9 +237,11 @@ def test_i001_middleware_that_hops_to_a_thread_under_asgi(settings: Settings) ->
     info = only(messages(settings, web(), check_asgi_middleware), "prodserver.I001")
     assert "django.middleware.csrf.CsrfViewMiddleware" in info.msg
     assert info.hint is not None
-    assert "about 480 requests/s per worker over ASGI" in info.hint
-    assert "UvicornWSGIServer" in info.hint
+    assert "'asgi-handler': 'prodserver'" in info.hint
+    assert "django_prodserver.asgi.get_asgi_application()" in info.hint
     assert messages(settings, web(backend=UVICORN_WSGI), check_asgi_middleware) == []
+    ours = web({"asgi-handler": "prodserver"})
+    assert messages(settings, ours, check_asgi_middleware) == []
     settings.MIDDLEWARE = ["tests.middleware.NativeAsyncMiddleware"]
     assert messages(settings, web(), check_asgi_middleware) == []
 

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from ..options.redaction import redacted
 from ..options.schema import OptionSchema
 from ..options.translation import OptionValue, TranslatedArgs, check_on_machine, translate
+from .asgi_handler import HandlerChoice
 from .sockets import systemd_socket_count
 
 
@@ -44,6 +45,8 @@ class ServerDescription:
     worker_class: str | None = None
     loop: str | None = None
     http: str | None = None
+    #: The Django handler, where a backend can serve another than Django's own.
+    handler: str | None = None
 
 
 class BaseServerBackend:
@@ -83,6 +86,9 @@ class BaseServerBackend:
     #: The process keys this backend reads besides ``BACKEND`` and ``ARGS`` (Celery's
     #: ``APP``, a management command's ``COMMAND``), each with what it holds, for errors.
     process_keys: ClassVar[Mapping[str, str]] = {}
+    #: The Django handler the process serves: Django's own unless an ASGI backend's ARGS
+    #: choose prodserver's (``asgi_handler.py``).
+    handler: HandlerChoice = HandlerChoice()
 
     def __init__(self, **server_args: Any) -> None:
         self.server_args = server_args

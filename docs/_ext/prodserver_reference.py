@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings as django_settings
 from django.test.utils import override_settings
 
+from django_prodserver.backends.asgi_handler import HANDLER_OPTIONS
 from django_prodserver.backends.celery.schema import celery_schema
 from django_prodserver.backends.granian.schema import granian_schema
 from django_prodserver.backends.gunicorn.schema import (
@@ -104,6 +105,7 @@ def generated_parts() -> dict[str, list[str]]:
         ),
         "error-messages": list(mistakes_table()),
         "granian-options": list(options_table(granian_schema())),
+        "asgi-handler-options": list(options_table(HANDLER_OPTIONS)),
         "waitress-options": list(options_table(waitress_schema())),
         "celery-worker-options": list(options_table(celery_schema("worker"))),
         "celery-beat-options": list(options_table(celery_schema("beat"))),

@@ -9,6 +9,7 @@ from functools import cache
 from ...errors import BackendError
 from ...options.readers.click import schema_from_click
 from ...options.schema import OptionSchema, Refusal
+from ..asgi_handler import HANDLER_OPTIONS, refused_under_wsgi
 from ..tls import TLSOptions
 
 INSTALL_HINT = "pip install 'django-prodserver[granian]'"
@@ -55,3 +56,16 @@ def granian_schema() -> OptionSchema:
             ("BACKEND",), f"needs Granian, which cannot be imported ({error})", INSTALL_HINT
         ) from error
     return schema_from_click(cli, "granian").with_aliases(PYTHON_API_NAMES).refusing(REFUSED)
+
+
+@cache
+def granian_asgi_schema() -> OptionSchema:
+    """Granian's options, and the choice of Django handler (``asgi_handler.py``)."""
+    return granian_schema().merged_with(HANDLER_OPTIONS, "granian")
+
+
+@cache
+def granian_wsgi_schema() -> OptionSchema:
+    return granian_schema().refusing(
+        refused_under_wsgi("django_prodserver.backends.granian.GranianASGIServer")
+    )

@@ -3,6 +3,7 @@ this process (Granian's own supervisor, then its worker processes)."""
 
 from __future__ import annotations
 
+import os
 from typing import ClassVar
 
 from ...errors import ServerEnvironmentError
@@ -10,10 +11,11 @@ from ...options.schema import OptionSchema
 from ...options.translation import OptionValue
 from ...runtime.signals import sigterm_exits_zero
 from ..applications import find_application
+from ..asgi_handler import check_handler_environment, handler_choice, with_environment
 from ..base import BaseServerBackend, Bind, ServerDescription, is_loopback
 from ..sockets import check_bindable, check_unix_socket_path
 from ..tls import check_tls
-from .schema import ENVIRONMENT_PREFIX, GRANIAN_TLS, granian_schema
+from .schema import ENVIRONMENT_PREFIX, GRANIAN_TLS, granian_asgi_schema, granian_wsgi_schema
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -33,16 +35,22 @@ class GranianASGIServer(BaseServerBackend):
 
     @classmethod
     def option_schema(cls) -> OptionSchema:
-        return granian_schema()
+        return granian_asgi_schema()
+
+    def server_argv(self) -> list[str]:
+        return self.translated.argv_of("granian")
 
     def validate(self) -> None:
+        self.handler = handler_choice(self.translated)
         application = find_application(self.application_setting)
-        self.target = application.import_string  # module:attribute, as Granian takes it
+        self.application = application.import_string  # module:attribute, as Granian takes it
+        self.target = self.handler.target(self.application)
         if application.origin:
             self.notes.append(application.origin)
 
     def check_environment(self) -> None:
         super().check_environment()
+        check_handler_environment()
         check_tls(self.translated, GRANIAN_TLS)
         self._check_whole_command_line()
 
@@ -83,6 +91,12 @@ class GranianASGIServer(BaseServerBackend):
             workers=workers,
             worker_class=f"granian {self.interface.rstrip('nl')} processes",
             http=str(values.get("http", "auto")),
+            handler=self.handler.described(),
+        )
+
+    def command_line(self, redact: bool = False) -> list[str]:
+        return with_environment(
+            self.handler.environment(self.application), super().command_line(redact)
         )
 
     def environment_source(self) -> str:
@@ -92,6 +106,7 @@ class GranianASGIServer(BaseServerBackend):
         import click
         from granian.cli import cli
 
+        os.environ.update(self.handler.environment(self.application))
         with sigterm_exits_zero():
             try:
                 status = cli.main(
@@ -111,6 +126,10 @@ class GranianWSGIServer(GranianASGIServer):
 
     application_setting = "WSGI_APPLICATION"
     interface = "wsgi"
+
+    @classmethod
+    def option_schema(cls) -> OptionSchema:
+        return granian_wsgi_schema()
 
 
 def granian_bind(values: dict[str, OptionValue]) -> Bind:

@@ -9,6 +9,7 @@ from typing import Any
 
 from ...errors import BackendError
 from ...options.schema import InvalidValue, OptionSchema, Refusal, ServerOption, Validator
+from ..asgi_handler import HANDLER_OPTIONS, refused_under_wsgi
 from ..uvicorn.schema import UDS_MODE, uvicorn_schema
 
 INSTALL_HINT = "pip install 'django-prodserver[gunicorn]'"
@@ -109,7 +110,11 @@ def gunicorn_uvicorn_schema() -> OptionSchema:
         },
         **{name: Refusal(SPLIT_PROBLEM, fix) for name, fix in FOR_GUNICORNS_OWN_WORKERS.items()},
     }
-    return gunicorn.merged_with(uvicorn_only_schema(), "gunicorn").refusing(split)
+    return (
+        gunicorn.merged_with(uvicorn_only_schema(), "gunicorn")
+        .merged_with(HANDLER_OPTIONS, "gunicorn")
+        .refusing(split)
+    )
 
 
 def _long_names(setting: Any) -> list[str]:
@@ -227,3 +232,11 @@ def _last_line(error: BaseException) -> str:
     """gunicorn reports a class it cannot load with the whole traceback, in brackets."""
     lines = [line.strip(" []") for line in str(error).splitlines() if line.strip(" []")]
     return lines[-1] if lines else type(error).__name__
+
+
+@cache
+def gunicorn_wsgi_schema() -> OptionSchema:
+    """gunicorn's options for GunicornServer, with advice for the ASGI handler's."""
+    return gunicorn_schema().refusing(
+        refused_under_wsgi("django_prodserver.backends.gunicorn.GunicornUvicornServer")
+    )

@@ -11,6 +11,7 @@ import os
 import shlex
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from ..._compat import gunicorn_has_control_socket
@@ -27,6 +28,7 @@ from ...options.translation import OptionValue, TranslatedArgs, translate
 from ...runtime.worker_args import ENVIRONMENT_VARIABLE as UVICORN_ARGS_VARIABLE
 from ...runtime.worker_args import encode
 from ..applications import check_lifespan, find_application
+from ..asgi_handler import check_handler_environment, handler_choice
 from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription, is_loopback
 from ..sockets import check_bindable, check_systemd_sockets, check_unix_socket_path
 from ..tls import TLSOptions, check_tls
@@ -37,6 +39,7 @@ from .schema import (
     UVICORN_WORKER,
     gunicorn_schema,
     gunicorn_uvicorn_schema,
+    gunicorn_wsgi_schema,
     is_asgi_worker,
     load_worker_class,
 )
@@ -106,7 +109,7 @@ class GunicornServer(BaseServerBackend):
 
     @classmethod
     def option_schema(cls) -> OptionSchema:
-        return gunicorn_schema()
+        return gunicorn_wsgi_schema()
 
     @classmethod
     def command_line_overrides(
@@ -323,6 +326,21 @@ class GunicornUvicornServer(GunicornServer):
     def option_schema(cls) -> OptionSchema:
         return gunicorn_uvicorn_schema()
 
+    def validate(self) -> None:
+        super().validate()
+        self.handler = handler_choice(self.translated)
+
+    def check_environment(self) -> None:
+        super().check_environment()
+        check_handler_environment()
+
+    def prep_server_args(self) -> list[str]:
+        target, *rest = super().prep_server_args()
+        return [self.handler.target(target), *rest]
+
+    def describe(self) -> ServerDescription:
+        return replace(super().describe(), handler=self.handler.described())
+
     def slow_clients_block_workers(self) -> bool:
         return False  # our worker reads requests on its event loop
 
@@ -387,10 +405,9 @@ class GunicornUvicornServer(GunicornServer):
         return [f"--worker-class={self.worker_class()}", *super().fixed_args()]
 
     def worker_environment(self, redact: bool = False) -> dict[str, str]:
-        if not self.uvicorn_args:
-            return {}
-        return {
-            UVICORN_ARGS_VARIABLE: encode(
+        environment = self.handler.environment(self.application)
+        if self.uvicorn_args:
+            environment[UVICORN_ARGS_VARIABLE] = encode(
                 redacted(self.uvicorn_args) if redact else self.uvicorn_args
             )
-        }
+        return environment

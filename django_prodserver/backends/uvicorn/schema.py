@@ -12,6 +12,7 @@ from ...errors import BackendError, ConflictingOptionsError
 from ...options.readers.click import schema_from_click
 from ...options.schema import InvalidValue, OptionSchema, ServerOption, Validator
 from ...options.translation import TranslatedArgs
+from ..asgi_handler import HANDLER_OPTIONS
 from ..sockets import parse_mode
 from ..tls import TLSOptions
 
@@ -140,7 +141,9 @@ PRODSERVER_UVICORN_OPTIONS = OptionSchema(
 
 @cache
 def uvicorn_schema_with_our_options() -> OptionSchema:
-    return uvicorn_schema().merged_with(PRODSERVER_UVICORN_OPTIONS, "uvicorn")
+    return uvicorn_schema().merged_with(
+        PRODSERVER_UVICORN_OPTIONS.merged_with(HANDLER_OPTIONS, "prodserver"), "uvicorn"
+    )
 
 
 def check_port(value: str) -> None:

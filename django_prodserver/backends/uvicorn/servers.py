@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, ClassVar
 
 from ...errors import ConflictingOptionsError, ServerEnvironmentError
@@ -9,6 +10,13 @@ from ...options.schema import OptionSchema
 from ...options.translation import OptionValue
 from ...runtime.signals import sigterm_exits_zero
 from ..applications import check_lifespan, find_application
+from ..asgi_handler import (
+    ASGI_HANDLER,
+    HandlerChoice,
+    check_handler_environment,
+    handler_choice,
+    with_environment,
+)
 from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription, tcp_bind
 from ..sockets import (
     bind_unix_socket,
@@ -64,14 +72,26 @@ class UvicornServer(BaseServerBackend):
     def validate(self) -> None:
         self._check_interface()
         check_uvicorn_combination(self.translated)
+        self.handler = self._handler_choice()
         application = find_application(self.application_setting)
         check_lifespan(self.translated, application)
         self.application = application.import_string
         if application.origin:
             self.notes.append(application.origin)
 
+    def _handler_choice(self) -> HandlerChoice:
+        if self.interface and ASGI_HANDLER in self.translated.values:
+            raise ConflictingOptionsError(
+                self.translated.where(ASGI_HANDLER),
+                f"chooses the Django handler for ASGI, and {type(self).__name__} serves "
+                "WSGI_APPLICATION",
+                "remove it, or use django_prodserver.backends.uvicorn.UvicornServer",
+            )
+        return handler_choice(self.translated)
+
     def check_environment(self) -> None:
         super().check_environment()
+        check_handler_environment()
         check_tls(self.translated, UVICORN_TLS)
         self._check_whole_command_line()
 
@@ -160,17 +180,26 @@ class UvicornServer(BaseServerBackend):
             worker_class="uvicorn processes",
             loop=implementation("loop", str(values.get("loop", "auto"))),
             http=implementation("http", str(values.get("http", "auto"))),
+            handler=self.handler.described(),
         )
 
     def prep_server_args(self) -> list[str]:
         fixed = [f"--interface={self.interface}"] if self.interface else []
-        return [self.application, *fixed, *(arg for arg in self.args if arg not in fixed)]
+        target = self.handler.target(self.application)
+        return [target, *fixed, *(arg for arg in self.args if arg not in fixed)]
+
+    def command_line(self, redact: bool = False) -> list[str]:
+        return with_environment(
+            self.handler.environment(self.application), super().command_line(redact)
+        )
 
     def start_server(self, *args: str) -> None:
         import click
         from uvicorn.main import main as uvicorn_command
 
         from ...runtime.uvicorn_runner import running_uvicorn_with
+
+        os.environ.update(self.handler.environment(self.application))
 
         with sigterm_exits_zero(), running_uvicorn_with(self.listeners(), self.request_limits()):
             try:
