@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.asgi import get_asgi_application as djangos_get_asgi_application
+from django.core.handlers.asgi import ASGIHandler as DjangosASGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import override_settings
@@ -457,3 +458,87 @@ def test_the_pool_size_comes_from_the_environment(monkeypatch: pytest.MonkeyPatc
         get_asgi_application()
     with pytest.raises(Exception, match="1 thread or more, not 0"):
         get_asgi_application(threads=0)
+
+
+# -- What a server imports when ARGS turn the handler on -----------------------------------
+
+PROJECT_MODULES = {
+    "calls_get_asgi_application": (
+        "from django.core.asgi import get_asgi_application\n"
+        "django_application = get_asgi_application()\n"
+        "async def application(scope, receive, send):\n"
+        "    await django_application(scope, receive, send)\n"
+    ),
+    "builds_the_handler_itself": (
+        "from django.core.handlers.asgi import ASGIHandler\napplication = ASGIHandler()\n"
+    ),
+    "serves_something_else": "async def application(scope, receive, send):\n    pass\n",
+}
+
+
+@pytest.fixture
+def project_modules(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[str], Any]]:
+    import django.core.asgi
+
+    from django_prodserver.asgi import serving
+
+    for name, text in PROJECT_MODULES.items():
+        (tmp_path / f"{name}.py").write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    # serving.py points Django's factory at our handler for good: undone after the test.
+    monkeypatch.setattr(django.core.asgi, "ASGIHandler", DjangosASGIHandler)
+
+    def load(import_string: str) -> Any:
+        monkeypatch.setenv("PRODSERVER_ASGI_APPLICATION", import_string)
+        serving.project_application.cache_clear()
+        return serving.application
+
+    yield load
+    serving.project_application.cache_clear()
+
+
+def test_the_projects_own_wrapper_keeps_our_handler_inside(
+    project_modules: Callable[[str], Any],
+) -> None:
+    import sys
+
+    application = project_modules("calls_get_asgi_application:application")
+    module = sys.modules["calls_get_asgi_application"]
+    assert isinstance(module.django_application, ProdserverASGIHandler)
+    assert application is module.application
+    reloaded = project_modules("calls_get_asgi_application:application")
+    assert isinstance(
+        sys.modules["calls_get_asgi_application"].django_application,
+        type(module.django_application),
+    )
+    assert reloaded is sys.modules["calls_get_asgi_application"].application
+
+
+def test_djangos_handler_built_directly_is_replaced(
+    project_modules: Callable[[str], Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="django_prodserver.asgi"):
+        application = project_modules("builds_the_handler_itself:application")
+    assert isinstance(application, ProdserverASGIHandler)
+    assert "is Django's ASGIHandler: serving prodserver's in its place" in caplog.text
+
+
+def test_an_application_without_djangos_handler_is_served_unchanged_with_a_warning(
+    project_modules: Callable[[str], Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    import sys
+
+    application = project_modules("serves_something_else:application")
+    assert application is sys.modules["serves_something_else"].application
+    assert "did not call django.core.asgi.get_asgi_application()" in caplog.text
+
+
+def test_no_application_named_is_a_clear_error(project_modules: Callable[[str], Any]) -> None:
+    with pytest.raises(RuntimeError, match=r"\$PRODSERVER_ASGI_APPLICATION"):
+        project_modules("")
+    from django_prodserver.asgi import serving
+
+    with pytest.raises(AttributeError, match="no attribute 'other'"):
+        serving.other  # noqa: B018
