@@ -85,25 +85,20 @@ def sync_stream(request: HttpRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(chunks(), content_type="text/plain")
 
 
+async def numbered_chunks(count: int, delay: float) -> AsyncIterator[bytes]:
+    for number in range(count):
+        await asyncio.sleep(delay)
+        yield f"chunk {number}\n".encode()
+
+
 async def async_stream(request: HttpRequest) -> StreamingHttpResponse:
     count = int(request.GET.get("count", "3"))
     delay = float(request.GET.get("delay", "0"))
-
-    async def chunks() -> AsyncIterator[bytes]:
-        for number in range(count):
-            await asyncio.sleep(delay)
-            yield f"chunk {number}\n".encode()
-
-    return StreamingHttpResponse(chunks(), content_type="text/plain")
+    return StreamingHttpResponse(numbered_chunks(count, delay), content_type="text/plain")
 
 
 def async_stream_from_sync_view(request: HttpRequest) -> StreamingHttpResponse:
-    async def chunks() -> AsyncIterator[bytes]:
-        for number in range(3):
-            await asyncio.sleep(0)
-            yield f"chunk {number}\n".encode()
-
-    return StreamingHttpResponse(chunks(), content_type="text/plain")
+    return StreamingHttpResponse(numbered_chunks(3, 0), content_type="text/plain")
 
 
 async def events(request: HttpRequest) -> StreamingHttpResponse:
