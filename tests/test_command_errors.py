@@ -64,6 +64,19 @@ def test_bad_uvicorn_environment_variable() -> None:
     assert_nothing_listening(port)
 
 
+def test_bad_sync_threads_environment_variable() -> None:
+    port = free_port()
+    processes = web({"host": "127.0.0.1", "port": str(port), "asgi-handler": "prodserver"})
+    result = run_prodserver(processes, "web", env={"PRODSERVER_SYNC_THREADS": "lots"})
+    assert_one_line_error(
+        result.stderr,
+        result.returncode,
+        "$PRODSERVER_SYNC_THREADS: 'lots' is not a number of threads; unset it, or give 1 or "
+        "more (under prodserver, ARGS' 'sync-threads' sets it)",
+    )
+    assert_nothing_listening(port)
+
+
 def test_traceback_flag_shows_the_traceback() -> None:
     result = run_prodserver(web({"port": "99999"}), "--traceback")
     assert result.returncode != 0

@@ -546,4 +546,42 @@ MISTAKES = [
         web({"nothreading": "True", "ipv": True}, RUNSERVER),
         f"{WHERE}['ARGS']['ipv']: manage.py runserver has no option --ipv; did you mean 'ipv6'?",
     ),
+    Mistake(
+        "ASGI handler: a handler that is not one",
+        web({"asgi-handler": "fast"}),
+        f"{WHERE}['ARGS']['asgi-handler']: 'fast' is not an ASGI handler; use 'prodserver'",
+    ),
+    Mistake(
+        "ASGI handler: sync-threads without it",
+        web({"sync-threads": 4}, GUNICORN_UVICORN),
+        f"{WHERE}['ARGS']['sync-threads']: sizes the thread pool of prodserver's ASGI handler, "
+        "which is not on; add 'asgi-handler': 'prodserver'",
+    ),
+    Mistake(
+        "ASGI handler: no threads",
+        web({"asgi-handler": "prodserver", "sync-threads": 0}, GRANIAN),
+        f"{WHERE}['ARGS']['sync-threads']: '0' is not a number of threads; give 1 or more",
+        needs="granian",
+    ),
+    Mistake(
+        "ASGI handler on a WSGI backend (uvicorn)",
+        web({"asgi-handler": "prodserver"}, UVICORN_WSGI),
+        f"{WHERE}['ARGS']['asgi-handler']: chooses the Django handler for ASGI, and "
+        "UvicornWSGIServer serves WSGI_APPLICATION",
+    ),
+    Mistake(
+        "ASGI handler on a WSGI backend (gunicorn)",
+        web({"asgi-handler": "prodserver"}, GUNICORN),
+        f"{WHERE}['ARGS']['asgi-handler']: chooses Django's ASGI handler, and this backend "
+        "serves WSGI_APPLICATION; remove it, or use "
+        "django_prodserver.backends.gunicorn.GunicornUvicornServer",
+    ),
+    Mistake(
+        "ASGI handler on a WSGI backend (Granian)",
+        web({"sync-threads": 4}, GRANIAN_WSGI),
+        f"{WHERE}['ARGS']['sync-threads']: chooses Django's ASGI handler, and this backend "
+        "serves WSGI_APPLICATION; remove it, or use "
+        "django_prodserver.backends.granian.GranianASGIServer",
+        needs="granian",
+    ),
 ]
