@@ -97,7 +97,7 @@ def asgi_wsgi_panel(axis: Any, data: dict[str, Any]) -> None:
     labels = [f"{path} {backend}" for path, backends in rates.items() for backend in backends]
     values = [value for backends in rates.values() for value in backends.values()]
     bars(axis, labels, values, "requests/s (1 worker)")
-    axis.set_title("Example project: ASGI vs WSGI")
+    axis.set_title("Django views: prodserver's ASGI handler, Django's, WSGI")
 
 
 if __name__ == "__main__":
