@@ -140,18 +140,18 @@ def main() -> None:
     for ours, baseline, target in COMPARISONS:
         if ours not in backends or baseline not in backends:
             continue
-        cells = []
+        verdicts = []
         for path in PATHS:
             ratio = paired_ratio(results[path][ours], results[path][baseline])
             wanted = target_for(path, target, ours, baseline)
-            cells.append(verdict(ratio, wanted))
+            verdicts.append(verdict(ratio, wanted))
             ratios.setdefault(f"{ours} / {baseline}", {})[path] = {
                 "median": ratio.median,
                 "low": ratio.low,
                 "high": ratio.high,
                 "target": wanted,
             }
-        print(f"| {ours} | {baseline} | " + " | ".join(cells) + " |")
+        print(f"| {ours} | {baseline} | " + " | ".join(verdicts) + " |")
     save_results("asgi_vs_wsgi", {"requests_per_second": rates, "ratios": ratios})
 
 
