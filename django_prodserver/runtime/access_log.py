@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any, Protocol
+
+from .._compat import gunicorn_access_log_enabled
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -33,13 +37,29 @@ class _Request:
 
 
 class GunicornAccessLog:
+    """One access line per HTTP request, in gunicorn's ``access_log_format``.
+
+    With gunicorn's own logger class the line is made by ``AccessFormat``: only the atoms
+    the format names are computed. A custom ``logger_class`` (statsd's, a project's own)
+    gets gunicorn's ``access()`` call, with every atom, as from gunicorn's own workers."""
+
     def __init__(self, app: ASGIApp, log: AccessLogger) -> None:
+        from gunicorn.glogging import Logger
+
+        from .access_format import AccessFormat
+
         self.app = app
         self.log = log
+        plain = type(log) is Logger
+        self.enabled = gunicorn_access_log_enabled(log, log.cfg)  # type: ignore[attr-defined]
+        self.fast = AccessFormat(log.cfg.access_log_format) if plain else None  # type: ignore[attr-defined]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if self.fast is not None:
+            await self._fast(scope, receive, send)
             return
         started = datetime.now()
         response = _Response()
@@ -71,6 +91,81 @@ class GunicornAccessLog:
                 wsgi_like_environ(scope, headers),
                 datetime.now() - started,
             )
+
+    async def _fast(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from .access_format import Exchange
+
+        assert self.fast is not None
+        started = time.monotonic()
+        exchange = Exchange(scope)
+
+        async def send_and_record(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                exchange.sent += len(message.get("body", b""))
+            elif message["type"] == "http.response.start":
+                exchange.status = message["status"]
+                exchange.response_headers = message.get("headers", ())
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        except BaseException:
+            if exchange.status == "-":
+                exchange.status = 500
+            raise
+        finally:
+            exchange.duration = time.monotonic() - started
+            if self.enabled:
+                self._write(self.fast.atoms(exchange))
+
+    def _write(self, atoms: Mapping[str, Any]) -> None:
+        """The line, through ``gunicorn.access``. While that logger is as gunicorn sets it up
+        (stream or file handlers printing the bare message), the line goes straight to their
+        streams, as ``Handler.emit`` would write it, without a LogRecord per request."""
+        log: Any = self.log
+        access_log: logging.Logger = log.access_log
+        assert self.fast is not None
+        try:
+            handlers = plain_handlers(access_log)
+            if handlers is None:
+                access_log.info(self.fast.format, atoms)
+                return
+            line = CAP.cut(self.fast.format % atoms)
+            for handler in handlers:
+                handler.acquire()
+                try:
+                    handler.stream.write(line + handler.terminator)
+                    handler.flush()
+                finally:
+                    handler.release()
+        except Exception:
+            log.error(traceback.format_exc())
+
+
+#: The handler classes gunicorn's logger sets up for ``accesslog`` (``-`` or a file).
+PLAIN_HANDLERS = (logging.StreamHandler, logging.FileHandler)
+BARE_MESSAGE = "%(message)s"
+
+
+def plain_handlers(logger: logging.Logger) -> list[logging.StreamHandler[Any]] | None:
+    """``logger``'s handlers when writing a bare line to each is all logging would do: INFO
+    enabled, no filter but ours, no propagation, and stream or file handlers (exactly those
+    classes) without filters, formatting the bare message. None otherwise."""
+    if logger.disabled or logger.propagate or not logger.isEnabledFor(logging.INFO):
+        return None
+    if any(not isinstance(found, CappedLine) for found in logger.filters):
+        return None
+    handlers = []
+    for handler in logger.handlers:
+        if type(handler) not in PLAIN_HANDLERS or handler.filters or handler.level > logging.INFO:
+            return None
+        formatter = handler.formatter
+        if formatter is None or type(formatter) is not logging.Formatter:
+            return None
+        if formatter._fmt != BARE_MESSAGE or getattr(handler, "stream", None) is None:
+            return None
+        handlers.append(handler)
+    return handlers  # type: ignore[return-value]
 
 
 def wsgi_like_environ(scope: Scope, headers: list[tuple[str, str]]) -> dict[str, Any]:
@@ -157,6 +252,9 @@ class CappedLine(logging.Filter):
         if len(text) <= self.limit:
             return text
         return f"{text[: self.limit]}... [{len(text) - self.limit} characters cut]"
+
+
+CAP = CappedLine()
 
 
 def cap_access_lines(logger: logging.Logger) -> None:

@@ -1,0 +1,210 @@
+"""gunicorn's ``access_log_format``, compiled once for ASGI requests.
+
+gunicorn's logger builds every atom for every request (all request and response headers,
+a WSGI-like environ, the time as a string) and then escapes them all, only for the format to
+use a handful. Here the format is read once: a request computes only the atoms it names,
+and the time (``%(t)s``) is formatted once a second. The line is the same, atom for atom, as
+gunicorn's ``glogging.Logger.atoms`` would make it, with every value escaped as
+``access_log.escaped`` and gunicorn's ``SafeAtoms`` do.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from .access_log import escaped
+
+#: ``%(h)s``, ``%({user-agent}i)s``: the names a %-style format reads from its mapping.
+ATOM = re.compile(r"%\(([^)]*)\)")
+
+
+class Exchange:
+    """One request and its response, as an access line needs them."""
+
+    __slots__ = ("_request_headers", "duration", "response_headers", "scope", "sent", "status")
+
+    def __init__(
+        self,
+        scope: Mapping[str, Any],
+        status: int | str = "-",
+        response_headers: Iterable[tuple[bytes, bytes]] = (),
+        sent: int = 0,
+        duration: float = 0.0,
+    ) -> None:
+        self.scope = scope
+        self.status = status
+        self.response_headers = response_headers
+        self.sent = sent
+        #: Seconds from the request's start to its response's end.
+        self.duration = duration
+        self._request_headers: dict[str, str] | None = None
+
+    def request_header(self, name: str) -> str | None:
+        """The last value of request header ``name`` (lower case), as gunicorn's atoms keep."""
+        if self._request_headers is None:
+            self._request_headers = {
+                key.decode("latin-1").lower(): value.decode("latin-1")
+                for key, value in self.scope.get("headers", ())
+            }
+        return self._request_headers.get(name)
+
+
+class Atoms(dict[str, Any]):
+    """The computed atoms; any other name is ``-``, as with gunicorn's SafeAtoms."""
+
+    def __missing__(self, key: str) -> str:
+        return "-"
+
+
+class LogTime:
+    """``[22/Nov/2026:04:50:01 +0000]``, formatted once a second."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def __call__(self) -> str:
+        second = int(time.time())
+        if second != self._second:
+            self._second = second
+            self._text = time.strftime("[%d/%b/%Y:%H:%M:%S %z]", time.localtime(second))
+        return self._text
+
+
+class AccessFormat:
+    """A format compiled into the few atom functions it needs."""
+
+    def __init__(self, access_log_format: str) -> None:
+        self.format = access_log_format
+        self.log_time = LogTime()
+        self.pid = f"<{os.getpid()}>"
+        names = dict.fromkeys(ATOM.findall(access_log_format))
+        self.computed: list[tuple[str, Callable[[Exchange], Any]]] = [
+            (name, compute) for name in names if (compute := self._atom(name)) is not None
+        ]
+
+    def atoms(self, exchange: Exchange) -> Atoms:
+        """The atoms this format reads, escaped, keyed as the format names them."""
+        atoms = Atoms()
+        for name, compute in self.computed:
+            value = compute(exchange)
+            atoms[name] = escaped(value).replace('"', '\\"') if isinstance(value, str) else value
+        return atoms
+
+    def _atom(self, name: str) -> Callable[[Exchange], Any] | None:
+        fixed = FIXED_ATOMS.get(name)
+        if fixed is not None:
+            return fixed
+        if name == "t":
+            return lambda exchange: self.log_time()
+        if name == "p":
+            return lambda exchange: self.pid
+        if name.startswith("{") and len(name) > 3 and name[-2] == "}":
+            key, kind = name[1:-2].lower(), name[-1].lower()
+            if kind == "i":
+                return lambda exchange: exchange.request_header(key) or "-"
+            if kind == "o":
+                return lambda exchange: _response_header(exchange, key)
+            if kind == "e":
+                return lambda exchange: _environ(exchange).get(key.upper(), "-")
+        return None  # unknown: "-", as in gunicorn
+
+
+def _client(exchange: Exchange) -> str:
+    client = exchange.scope.get("client")
+    return str(client[0]) if client else "-"
+
+
+def _query(exchange: Exchange) -> str:
+    query: bytes = exchange.scope.get("query_string", b"")
+    return query.decode("latin-1")
+
+
+def _protocol(exchange: Exchange) -> str:
+    return f"HTTP/{exchange.scope.get('http_version', '1.1')}"
+
+
+def _raw_uri(exchange: Exchange) -> str:
+    raw_path = exchange.scope.get("raw_path") or exchange.scope["path"].encode()
+    query = _query(exchange)
+    uri: str = raw_path.decode("latin-1")
+    return f"{uri}?{query}" if query else uri
+
+
+def _request_line(exchange: Exchange) -> str:
+    return f"{exchange.scope['method']} {_raw_uri(exchange)} {_protocol(exchange)}"
+
+
+def _user(exchange: Exchange) -> str:
+    """The user name of HTTP Basic authentication, as gunicorn's ``_get_user`` reads it."""
+    authorization = exchange.request_header("authorization")
+    if not authorization or not authorization.lower().startswith("basic"):
+        return "-"
+    parts = authorization.split(" ", 1)
+    if len(parts) != 2:
+        return "-"
+    try:
+        decoded = base64.b64decode(parts[1].strip().encode("utf-8"))
+        return decoded.split(b":", 1)[0].decode("utf-8") or "-"
+    except (TypeError, binascii.Error, UnicodeDecodeError):
+        return "-"
+
+
+def _status(exchange: Exchange) -> int | str:
+    status = exchange.status
+    return status.split(None, 1)[0] if isinstance(status, str) else status
+
+
+def _response_header(exchange: Exchange, name: str) -> str:
+    found = "-"
+    for key, value in exchange.response_headers:
+        if key.decode("latin-1").lower() == name:
+            found = value.decode("latin-1")
+    return found
+
+
+def _environ(exchange: Exchange) -> dict[str, str]:
+    from .access_log import wsgi_like_environ
+
+    headers = [
+        (key.decode("latin-1"), value.decode("latin-1"))
+        for key, value in exchange.scope.get("headers", ())
+    ]
+    return {
+        key: str(value) for key, value in wsgi_like_environ(dict(exchange.scope), headers).items()
+    }
+
+
+def _seconds(exchange: Exchange) -> int:
+    return int(exchange.duration)
+
+
+def _microseconds(exchange: Exchange) -> int:
+    return int(exchange.duration * 1_000_000)
+
+
+FIXED_ATOMS: dict[str, Callable[[Exchange], Any]] = {
+    "h": _client,
+    "l": lambda exchange: "-",
+    "u": _user,
+    "r": _request_line,
+    "s": _status,
+    "m": lambda exchange: exchange.scope["method"],
+    "U": lambda exchange: exchange.scope["path"],
+    "q": _query,
+    "H": _protocol,
+    "b": lambda exchange: str(exchange.sent),
+    "B": lambda exchange: exchange.sent,
+    "f": lambda exchange: exchange.request_header("referer") or "-",
+    "a": lambda exchange: exchange.request_header("user-agent") or "-",
+    "T": _seconds,
+    "D": _microseconds,
+    "M": lambda exchange: _microseconds(exchange) // 1000,
+    "L": lambda exchange: "{}.{:06d}".format(*divmod(_microseconds(exchange), 1_000_000)),
+}

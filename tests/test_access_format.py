@@ -1,0 +1,123 @@
+"""The compiled access format writes exactly the line gunicorn's logger writes, atom for
+atom, escapes included; and computes only what the format names."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+from typing import Any
+
+import pytest
+from gunicorn.config import Config
+from gunicorn.glogging import Logger, SafeAtoms
+
+from django_prodserver.runtime.access_format import AccessFormat, Exchange
+from django_prodserver.runtime.access_log import (
+    _Request,
+    _Response,
+    escape_access_atoms,
+    wsgi_like_environ,
+)
+
+EVERY_ATOM = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(m)s %(U)s %(q)s %(H)s %(b)s %(B)s "%(f)s" '
+    '"%(a)s" %(T)s %(D)s %(M)s %(L)s %(p)s %({x-request-id}i)s %({X-Custom}o)s '
+    "%({remote_addr}e)s %({nothing}i)s %(unknown)s"
+)
+
+REQUESTS = {
+    "plain": {
+        "headers": [(b"user-agent", b"curl/8"), (b"referer", b"https://example.com/")],
+        "query_string": b"a=1&b=2",
+    },
+    "basic auth, repeated header": {
+        "headers": [
+            (b"authorization", b"Basic " + base64.b64encode(b"alice:secret")),
+            (b"x-request-id", b"first"),
+            (b"x-request-id", b"second"),
+        ],
+        "query_string": b"",
+    },
+    "quotes and line breaks": {
+        "headers": [
+            (b"user-agent", b'evil" 200 "forged\r\n127.0.0.1 - - [x] "GET / HTTP/1.1"'),
+            (b"referer", b"tab\there\\back"),
+        ],
+        "query_string": b"q=%22",
+    },
+}
+
+
+def gunicorns_line(fmt: str, scope: dict[str, Any], status: int, sent: int) -> str:
+    config = Config()
+    config.set("accesslog", "-")
+    config.set("access_log_format", fmt)
+    log = Logger(config)
+    escape_access_atoms(log)
+    response = _Response()
+    response.status, response.sent = status, sent
+    response.headers = [("X-Custom", 'yes "really"'), ("Content-Type", "text/plain")]
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+    atoms = log.atoms(
+        response,
+        _Request(headers),
+        wsgi_like_environ(scope, headers),
+        datetime.timedelta(seconds=1, microseconds=500000),
+    )
+    line: str = fmt % SafeAtoms(atoms)
+    return line
+
+
+@pytest.mark.parametrize("request_parts", REQUESTS.values(), ids=REQUESTS.keys())
+def test_the_line_is_gunicorns(request_parts: dict[str, Any]) -> None:
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/päth/",
+        "raw_path": b"/p%C3%A4th/",
+        "http_version": "1.1",
+        "client": ("203.0.113.9", 50000),
+        **request_parts,
+    }
+    compiled = AccessFormat(EVERY_ATOM)
+    exchange = Exchange(
+        scope,
+        status=201,
+        response_headers=[(b"X-Custom", b'yes "really"'), (b"Content-Type", b"text/plain")],
+        sent=1234,
+        duration=1.5,
+    )
+    ours = EVERY_ATOM % compiled.atoms(exchange)
+    assert ours == gunicorns_line(EVERY_ATOM, scope, 201, 1234)
+    assert "\n" not in ours
+    assert "\r" not in ours
+
+
+def test_only_the_atoms_the_format_names_are_computed() -> None:
+    compiled = AccessFormat('%(h)s "%(r)s" %(s)s')
+    assert [name for name, _ in compiled.computed] == ["h", "r", "s"]
+    atoms = compiled.atoms(Exchange({"method": "GET", "path": "/", "client": None}, status=200))
+    assert dict(atoms) == {"h": "-", "r": "GET / HTTP/1.1", "s": 200}
+    assert atoms["anything else"] == "-"
+
+
+def test_the_time_is_formatted_once_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    compiled = AccessFormat("%(t)s")
+    formatted: list[str] = []
+    original_strftime = time.strftime
+
+    def strftime(*args: Any) -> str:
+        formatted.append(args[0])
+        return original_strftime(*args)
+
+    monkeypatch.setattr(time, "strftime", strftime)
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.25)
+    exchange = Exchange({"method": "GET", "path": "/"})
+    first = [compiled.atoms(exchange)["t"] for _ in range(100)]
+    assert len(set(first)) == 1
+    assert len(formatted) == 1
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_001.0)
+    compiled.atoms(exchange)
+    assert len(formatted) == 2
