@@ -331,6 +331,15 @@ def test_logconfig_dict_from_a_config_module(servers: ServerFactory) -> None:
     assert re.search(r"^CONFIGURED uvicorn\.error Exception in ASGI application", output, re.M)
 
 
+def test_a_projects_own_logger_class_gets_every_access_call(servers: ServerFactory) -> None:
+    server = start_test_app(
+        servers, {"logger-class": "tests.custom_loggers.TaggingLogger", "access-logfile": "-"}
+    )
+    server.get("/scope?x=1")
+    assert server.stop() == 0
+    assert re.search(r"^TAGGED GET /scope 200$", server.output(), re.M)
+
+
 def test_log_level_applies_to_uvicorns_messages(servers: ServerFactory) -> None:
     server = start_test_app(servers, {"log-level": "warning"})
     server.get("/error")
