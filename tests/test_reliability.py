@@ -241,7 +241,9 @@ def test_lifespan_startup_failure_exits_without_a_restart_loop(
         f"exit {returncode} after {exited_after:.1f} s, {starts} start-up attempt(s)",
     )
     assert returncode != 0
-    assert exited_after < 5
+    # uvicorn's supervisor may spend its 5 s health-check timeout on a worker that is still
+    # exiting; a restart loop would instead run to the 30 s wait and start more workers.
+    assert exited_after < 10
     assert starts <= int(args.get("workers", 1)), output
 
 

@@ -55,8 +55,6 @@ class NotifyingMultiprocess(Multiprocess):
     with uvicorn's start-up failure status when a worker cannot start (its application
     or lifespan start-up fails), instead of restarting it forever."""
 
-    startup_failed = False
-
     def init_processes(self) -> None:
         super().init_processes()
         notify_ready(f"uvicorn supervising {self.config.workers} workers")
@@ -68,10 +66,16 @@ class NotifyingMultiprocess(Multiprocess):
                 "Child process [%s] failed to start, stopping the parent process.",
                 failed[0].process.pid,
             )
-            self.startup_failed = True
             self.should_exit.set()
             return
         super().keep_subprocess_alive()
+
+    @property
+    def startup_failed(self) -> bool:
+        """Whether a worker exited with the start-up failure status: seen here, or by
+        uvicorn's own supervisor (0.36+), which stops too but exits 0 itself when a worker
+        is found dead only on its health check."""
+        return any(worker.process.exitcode == STARTUP_FAILURE for worker in self.processes)
 
 
 @dataclass(frozen=True)
