@@ -14,3 +14,9 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         }
     )
     await send({"type": "http.response.body", "body": b"Hello, world!"})
+
+
+def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """The same hello for the WSGI servers."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"Hello, world!"]

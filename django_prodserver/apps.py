@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.core import checks
 
+from .runtime.json_logs import use_json_lines
 from .runtime.server_loggers import reenable_server_loggers
 
 
@@ -21,3 +22,5 @@ class ProdserverConfig(AppConfig):
         checks.register(check_machine, "prodserver", deploy=True)
         checks.register(check_deployment, "prodserver", deploy=True)
         reenable_server_loggers()
+        # In a server process under 'log-format': 'json', Django's logging was just set up.
+        use_json_lines()

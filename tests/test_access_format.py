@@ -89,8 +89,36 @@ def test_the_line_is_gunicorns(request_parts: dict[str, Any]) -> None:
     )
     ours = EVERY_ATOM % compiled.atoms(exchange)
     assert ours == gunicorns_line(EVERY_ATOM, scope, 201, 1234)
+    assert compiled.line(exchange) == ours  # the compiled line, without the dictionary
     assert "\n" not in ours
     assert "\r" not in ours
+
+
+FORMATS = {
+    "conversions": "%(s)03d %(B)5d %(D)x %(L)s%% done %%(h)s %(h)r",
+    "no atoms": "a fixed %% line",
+    "repeated and unknown": "%(h)s %(h)s %(nothing)s %({x-request-id}i)s",
+}
+
+
+@pytest.mark.parametrize("fmt", FORMATS.values(), ids=FORMATS.keys())
+def test_the_compiled_line_is_the_format_applied_to_the_atoms(fmt: str) -> None:
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "client": ("203.0.113.9", 1),
+        "headers": [(b"x-request-id", b'a"b')],
+    }
+    exchange = Exchange(scope, status=200, sent=17, duration=0.25)
+    compiled = AccessFormat(fmt)
+    assert compiled.line(exchange) == fmt % compiled.atoms(exchange)
+
+
+def test_a_format_with_unnamed_conversions_keeps_the_dictionary_path() -> None:
+    compiled = AccessFormat("%(h)s %s")
+    with pytest.raises(TypeError):
+        compiled.line(Exchange({"type": "http", "client": ("a", 1), "headers": []}))
 
 
 def test_only_the_atoms_the_format_names_are_computed() -> None:

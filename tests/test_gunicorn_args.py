@@ -40,6 +40,7 @@ def test_asgi_app_with_our_worker_and_no_control_socket() -> None:
     assert backend.prep_server_args() == [
         ASGI_APP,
         "--worker-class=django_prodserver.workers.UvicornWorker",
+        "--access-logfile=-",  # as uvicorn: access lines on stdout unless told otherwise
         *CONTROL_SOCKET_OFF,
         "--bind=0.0.0.0:8000",
         "--workers=4",
@@ -112,7 +113,11 @@ def test_subclass_of_our_worker_is_accepted() -> None:
     args = load(
         GUNICORN_UVICORN, {"worker-class": "tests.custom_workers.MyUvicornWorker"}
     ).prep_server_args()
-    assert args[1:] == [*CONTROL_SOCKET_OFF, "--worker-class=tests.custom_workers.MyUvicornWorker"]
+    assert args[1:] == [
+        "--access-logfile=-",
+        *CONTROL_SOCKET_OFF,
+        "--worker-class=tests.custom_workers.MyUvicornWorker",
+    ]
 
 
 def test_a_wsgi_worker_class_is_refused_under_the_asgi_backend() -> None:

@@ -11,6 +11,7 @@ from ..options.redaction import redacted
 from ..options.schema import OptionSchema
 from ..options.translation import OptionValue, TranslatedArgs, check_on_machine, translate
 from .asgi_handler import HandlerChoice
+from .log_options import LogChoice
 from .sockets import systemd_socket_count
 
 
@@ -89,6 +90,9 @@ class BaseServerBackend:
     #: The Django handler the process serves: Django's own unless an ASGI backend's ARGS
     #: choose prodserver's (``asgi_handler.py``).
     handler: HandlerChoice = HandlerChoice()
+    #: How the process logs: the servers' text or JSON lines, and our access-line format
+    #: where the server has none of its own (``log_options.py``).
+    logs: LogChoice = LogChoice()
 
     def __init__(self, **server_args: Any) -> None:
         self.server_args = server_args

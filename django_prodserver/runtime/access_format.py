@@ -77,8 +77,17 @@ class LogTime:
         return self._text
 
 
+#: One %-conversion: ``%(name)s``, ``%(s)03d``, ``%%``; a named one has group 1.
+CONVERSION = re.compile(r"%(?:\(([^)]*)\))?([#0 +\-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%])")
+#: Atoms whose values never hold a quote, a backslash or a control character: numbers, the
+#: time we format, tokens the HTTP parser already checked. The others are escaped.
+SAFE_ATOMS = frozenset("ltpsmHbBTDML")
+
+
 class AccessFormat:
-    """A format compiled into the few atom functions it needs."""
+    """A format compiled into the few atom functions it needs, and into one function that
+    writes the whole line: ``line(exchange)`` is ``format % atoms(exchange)``, without the
+    dictionary, and escaping only the atoms that can need it."""
 
     def __init__(self, access_log_format: str) -> None:
         self.format = access_log_format
@@ -88,13 +97,49 @@ class AccessFormat:
         self.computed: list[tuple[str, Callable[[Exchange], Any]]] = [
             (name, compute) for name in names if (compute := self._atom(name)) is not None
         ]
+        self.line: Callable[[Exchange], str] = self._compiled_line() or self._line_from_atoms
+
+    def _line_from_atoms(self, exchange: Exchange) -> str:
+        return self.format % self.atoms(exchange)
+
+    def _compiled_line(self) -> Callable[[Exchange], str] | None:
+        """One function per format: the format with its names taken out (positional), and
+        a tuple of the atoms' values in their order. None for a format that mixes in
+        unnamed conversions, which gets the dictionary path (and its error) instead.
+
+        Generated source, because a per-request loop over atom functions costs more than
+        the formatting itself; only the repr of a string and indices go into it."""
+        namespace: dict[str, Any] = {"_escape": escape_atom}
+        values: list[str] = []
+        for index, found in enumerate(CONVERSION.finditer(self.format)):
+            name, conversion = found.group(1), found.group(2)
+            if conversion == "%":
+                continue
+            if name is None:
+                return None
+            compute = self._atom(name)
+            if compute is None:
+                namespace[f"_c{index}"] = "-"
+                values.append(f"_c{index}")
+                continue
+            namespace[f"_a{index}"] = compute
+            call = f"_a{index}(exchange)"
+            values.append(call if name in SAFE_ATOMS else f"_escape({call})")
+        namespace["_format"] = CONVERSION.sub(
+            lambda found: found.group(0) if found.group(2) == "%" else "%" + found.group(2),
+            self.format,
+        )
+        arguments = f"({', '.join(values)},)" if values else "()"
+        source = f"def line(exchange):\n    return _format % {arguments}\n"
+        exec(compile(source, "<access-log-format>", "exec"), namespace)  # noqa: S102
+        compiled: Callable[[Exchange], str] = namespace["line"]
+        return compiled
 
     def atoms(self, exchange: Exchange) -> Atoms:
         """The atoms this format reads, escaped, keyed as the format names them."""
         atoms = Atoms()
         for name, compute in self.computed:
-            value = compute(exchange)
-            atoms[name] = escaped(value).replace('"', '\\"') if isinstance(value, str) else value
+            atoms[name] = escape_atom(compute(exchange))
         return atoms
 
     def _atom(self, name: str) -> Callable[[Exchange], Any] | None:
@@ -114,6 +159,15 @@ class AccessFormat:
             if kind == "e":
                 return lambda exchange: _environ(exchange).get(key.upper(), "-")
         return None  # unknown: "-", as in gunicorn
+
+
+def escape_atom(value: Any) -> Any:
+    """A string as gunicorn's SafeAtoms and our ``escaped`` leave it; other values as they are."""
+    if not isinstance(value, str):
+        return value
+    if value.isprintable() and "\\" not in value and '"' not in value:
+        return value
+    return escaped(value).replace('"', '\\"')
 
 
 def _client(exchange: Exchange) -> str:
@@ -208,3 +262,18 @@ FIXED_ATOMS: dict[str, Callable[[Exchange], Any]] = {
     "M": lambda exchange: _microseconds(exchange) // 1000,
     "L": lambda exchange: "{}.{:06d}".format(*divmod(_microseconds(exchange), 1_000_000)),
 }
+
+
+def json_fields(exchange: Exchange, request_id_header: str) -> dict[str, Any]:
+    """An access line's fields in JSON logs. Values are as received (JSON escapes them)."""
+    return {
+        "method": exchange.scope["method"],
+        "path": exchange.scope["path"],
+        "query": _query(exchange),
+        "status": _status(exchange),
+        "bytes": exchange.sent,
+        "duration_ms": round(exchange.duration * 1000, 3),
+        "client": _client(exchange),
+        "user_agent": exchange.request_header("user-agent"),
+        "request_id": exchange.request_header(request_id_header),
+    }

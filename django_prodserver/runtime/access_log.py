@@ -1,18 +1,20 @@
-"""Access lines for ASGI requests, written by gunicorn's logger in its ``access_log_format``."""
+"""Access lines for ASGI requests in gunicorn's ``access_log_format``: through gunicorn's logger
+in our gunicorn worker, through ``django_prodserver.access`` under the uvicorn backends."""
 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .._compat import gunicorn_access_log_enabled
 
 if TYPE_CHECKING:
-    from .access_format import Exchange
+    from .access_format import AccessFormat, Exchange
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -39,23 +41,16 @@ class _Request:
         self.headers = headers
 
 
-class GunicornAccessLog:
-    """One access line per HTTP request, in gunicorn's ``access_log_format``.
+class AccessLogMiddleware:
+    """ASGI middleware that times each HTTP request, notes its status, headers and bytes
+    sent, and hands the finished :class:`Exchange` to ``record``. It reads the scope at the
+    end, so a client address rewritten by the proxy-headers middleware inside it counts."""
 
-    With gunicorn's own logger class the line is made by ``AccessFormat``: only the atoms
-    the format names are computed. A custom ``logger_class`` (statsd's, a project's own)
-    gets gunicorn's ``access()`` call, with every atom, as from gunicorn's own workers."""
-
-    def __init__(self, app: ASGIApp, log: AccessLogger) -> None:
-        from gunicorn.glogging import Logger
-
-        from .access_format import AccessFormat
-
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.log = log
-        plain = type(log) is Logger
-        self.enabled = gunicorn_access_log_enabled(log, log.cfg)  # type: ignore[attr-defined]
-        self.fast = AccessFormat(log.cfg.access_log_format) if plain else None  # type: ignore[attr-defined]
+
+    def record(self, exchange: Exchange) -> None:
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,10 +77,37 @@ class GunicornAccessLog:
             raise
         finally:
             exchange.duration = time.monotonic() - started
-            if self.fast is None:
-                self._call_access(exchange)
-            elif self.enabled:
-                self._write(self.fast.atoms(exchange))
+            self.record(exchange)
+
+
+class GunicornAccessLog(AccessLogMiddleware):
+    """One access line per HTTP request, in gunicorn's ``access_log_format``.
+
+    With gunicorn's own logger class the line is made by ``AccessFormat``: only the atoms
+    the format names are computed. A custom ``logger_class`` (statsd's, a project's own,
+    our JSON one) gets gunicorn's ``access()`` call, with every atom, as from gunicorn's
+    own workers."""
+
+    def __init__(self, app: ASGIApp, log: AccessLogger) -> None:
+        from gunicorn.glogging import Logger
+
+        from .access_format import AccessFormat
+
+        super().__init__(app)
+        self.log = log
+        plain = type(log) is Logger
+        self.enabled = gunicorn_access_log_enabled(log, log.cfg)  # type: ignore[attr-defined]
+        self.fast = AccessFormat(log.cfg.access_log_format) if plain else None  # type: ignore[attr-defined]
+
+    def record(self, exchange: Exchange) -> None:
+        if self.fast is None:
+            self._call_access(exchange)
+        elif self.enabled:
+            log: Any = self.log
+            try:
+                write_line(log.access_log, self.fast, exchange)
+            except Exception:
+                log.error(traceback.format_exc())
 
     def _call_access(self, exchange: Exchange) -> None:
         """gunicorn's ``access()``, with the objects its atoms read, for a custom logger."""
@@ -106,28 +128,82 @@ class GunicornAccessLog:
             timedelta(seconds=exchange.duration),
         )
 
-    def _write(self, atoms: Mapping[str, Any]) -> None:
-        """The line, through ``gunicorn.access``. While that logger is as gunicorn sets it up
-        (stream or file handlers printing the bare message), the line goes straight to their
-        streams, as ``Handler.emit`` would write it, without a LogRecord per request."""
-        log: Any = self.log
-        access_log: logging.Logger = log.access_log
-        assert self.fast is not None
+
+class AccessLineWriter:
+    """Access lines in a gunicorn-style format for servers without one (uvicorn under
+    ``access-log-format`` or JSON logs, waitress), on logger ``django_prodserver.access``.
+    In JSON mode each line is a record whose fields are the request's (``json_logs.py``)."""
+
+    def __init__(self, access_log_format: str, json_lines: bool, request_id_header: str) -> None:
+        from .access_format import AccessFormat
+
+        self.format = AccessFormat(access_log_format)
+        self.json_lines = json_lines
+        self.request_id_header = request_id_header.lower()
+        self.logger = logging.getLogger(ACCESS_LOGGER)
+
+    def record(self, exchange: Exchange) -> None:
         try:
-            handlers = plain_handlers(access_log)
-            if handlers is None:
-                access_log.info(self.fast.format, atoms)
-                return
-            line = CAP.cut(self.fast.format % atoms)
-            for handler in handlers:
-                handler.acquire()
-                try:
-                    handler.stream.write(line + handler.terminator)
-                    handler.flush()
-                finally:
-                    handler.release()
+            if self.json_lines:
+                from .access_format import json_fields
+
+                self.logger.info(
+                    CAP.cut(self.format.line(exchange)),
+                    extra=json_fields(exchange, self.request_id_header),
+                )
+            else:
+                write_line(self.logger, self.format, exchange)
         except Exception:
-            log.error(traceback.format_exc())
+            self.logger.exception("Access line not written")
+
+
+class FormattedAccessLog(AccessLogMiddleware):
+    """:class:`AccessLineWriter`'s lines for an ASGI application."""
+
+    def __init__(self, app: ASGIApp, writer: AccessLineWriter) -> None:
+        super().__init__(app)
+        self.writer = writer
+
+    def record(self, exchange: Exchange) -> None:
+        self.writer.record(exchange)
+
+
+#: Our access lines' logger, for servers whose own access line has no format option.
+ACCESS_LOGGER = "django_prodserver.access"
+
+
+def log_to_stdout(name: str, level: int) -> None:
+    """Give logger ``name`` an access handler as uvicorn's (the bare line on stdout), unless a
+    logging configuration already gave it handlers."""
+    logger = logging.getLogger(name)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(level or logging.INFO)
+    logger.disabled = False
+
+
+def write_line(logger: logging.Logger, compiled: AccessFormat, exchange: Exchange) -> None:
+    """The line, through ``logger``. While that logger is as servers set it up (stream or
+    file handlers printing the bare message), the line goes straight to their streams, as
+    ``Handler.emit`` would write it, without a LogRecord per request."""
+    handlers = plain_handlers(logger)
+    if handlers is None:
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(compiled.format, compiled.atoms(exchange))
+        return
+    if not handlers:
+        return
+    line = CAP.cut(compiled.line(exchange))
+    for handler in handlers:
+        handler.acquire()
+        try:
+            handler.stream.write(line + handler.terminator)
+            handler.flush()
+        finally:
+            handler.release()
 
 
 #: The handler classes gunicorn's logger sets up for ``accesslog`` (``-`` or a file).

@@ -22,6 +22,7 @@ from typing import Any
 from gunicorn.app.wsgiapp import WSGIApplication
 
 from django_prodserver.runtime.access_log import escape_access_atoms
+from django_prodserver.runtime.json_logs import use_json_lines
 from django_prodserver.runtime.server_loggers import reenable_server_loggers
 
 CONTEXT_VARIABLE = "PRODSERVER_GUNICORN_CONTEXT"
@@ -54,6 +55,7 @@ class ProdserverGunicorn(WSGIApplication):
     def load(self) -> Any:
         application = super().load()
         reenable_server_loggers()
+        use_json_lines()
         if self.cfg.preload_app and os.environ.get(GC_FREEZE_VARIABLE) != "0":
             # With preload this runs once, in the master, before the workers fork. Frozen
             # objects are left out of the workers' collections, which would otherwise write

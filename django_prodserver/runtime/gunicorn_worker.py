@@ -12,8 +12,9 @@ Options gunicorn has no name for come from ``CONFIG_KWARGS`` and then
 from ``$PRODSERVER_UVICORN_ARGS`` (uvicorn command-line arguments).
 
 Logs go through gunicorn's handlers: ``uvicorn.error`` to the error log, and one access
-line per request in ``access_log_format`` (to stdout when no ``accesslog`` is set;
-``--no-access-log`` in the variable turns them off). A ``log_config`` in
+line per request in ``access_log_format`` where gunicorn's own workers would write one: to
+``accesslog`` (none without it, as gunicorn; ``GunicornUvicornServer`` sets stdout unless
+told otherwise). ``--no-access-log`` in the variable turns them off. A ``log_config`` in
 ``CONFIG_KWARGS`` hands logging to uvicorn instead.
 """
 
@@ -31,10 +32,11 @@ from gunicorn.workers.base import Worker
 from uvicorn.config import Config
 from uvicorn.server import Server
 
-from .._compat import exit_after_failed_startup, gunicorn_access_log_enabled, gunicorn_root_path
+from .._compat import exit_after_failed_startup, gunicorn_root_path
 from .._compat import uvicorn_takes_ssl_context_factory as takes_ssl_context_factory
 from .access_log import GunicornAccessLog, escape_access_atoms
 from .draining import RecyclingServer
+from .json_logs import use_json_lines
 from .limits import RequestLimits, limited_protocol
 from .server_loggers import reenable_server_loggers
 from .signals import exit_cleanly
@@ -90,9 +92,6 @@ class UvicornWorker(Worker):
         super().init_process()
 
     def _route_uvicorn_logs_to_gunicorn(self) -> None:
-        if self.access_log and not gunicorn_access_log_enabled(self.log, self.cfg):
-            self.cfg.set("accesslog", "-")
-            self.log.setup(self.cfg)
         error_log = logging.getLogger("uvicorn.error")
         if not error_log.handlers:
             error_log.handlers = list(self.log.error_log.handlers)
@@ -102,6 +101,7 @@ class UvicornWorker(Worker):
     def load_wsgi(self) -> None:
         super().load_wsgi()
         reenable_server_loggers()  # also without django_prodserver in INSTALLED_APPS
+        use_json_lines()
 
     def init_signals(self) -> None:
         for sig in self.SIGNALS:

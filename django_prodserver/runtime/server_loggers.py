@@ -21,6 +21,8 @@ SERVER_LOGGERS = (
     "granian.access",
     "waitress",
     "waitress.queue",
+    # Ours: the access lines of the servers that have no format option of their own.
+    "django_prodserver.access",
 )
 
 

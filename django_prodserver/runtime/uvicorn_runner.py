@@ -24,7 +24,9 @@ from uvicorn import Config, Server
 from uvicorn.supervisors import ChangeReload, Multiprocess
 
 from .._compat import exit_after_failed_startup, uvicorn_supervisor
+from .access_log import ACCESS_LOGGER, AccessLineWriter, FormattedAccessLog, log_to_stdout
 from .draining import DrainingServer
+from .json_logs import use_json_lines
 from .limits import RequestLimits, limited_protocol
 from .systemd import notify_ready
 
@@ -79,6 +81,44 @@ class NotifyingMultiprocess(Multiprocess):
 
 
 @dataclass(frozen=True)
+class AccessLines:
+    """Our access lines in place of uvicorn's: a gunicorn-style format, or JSON records."""
+
+    format: str
+    json_lines: bool
+    request_id_header: str
+
+
+class ProdserverConfig(Config):
+    """uvicorn's configuration, with our access lines in place of uvicorn's when ARGS ask
+    for them (``no-access-log`` still turns all of them off), and JSON log lines when the
+    environment asks (``json_logs.py``). Picklable: uvicorn's workers get a copy."""
+
+    def __init__(self, app: Any, *, access: AccessLines | None = None, **kwargs: Any) -> None:
+        self.access_lines = access if kwargs.get("access_log", True) else None
+        if self.access_lines is not None:
+            kwargs["access_log"] = False
+        super().__init__(app, **kwargs)
+
+    def configure_logging(self) -> None:
+        super().configure_logging()
+        if self.access_lines is not None:
+            log_to_stdout(ACCESS_LOGGER, logging.getLogger("uvicorn.access").level)
+        use_json_lines()
+
+    def load(self) -> None:
+        super().load()
+        if self.access_lines is not None:
+            writer = AccessLineWriter(
+                self.access_lines.format,
+                self.access_lines.json_lines,
+                self.access_lines.request_id_header,
+            )
+            self.loaded_app = FormattedAccessLog(self.loaded_app, writer)
+        use_json_lines()  # again: importing the application ran django.setup()
+
+
+@dataclass(frozen=True)
 class Listeners:
     """Sockets prodserver opened for uvicorn. ``from_systemd`` ones take the place of
     host, port and uds, as they do under gunicorn."""
@@ -92,12 +132,13 @@ def run(
     *,
     listeners: Listeners | None,
     limits: RequestLimits | None = None,
+    access: AccessLines | None = None,
     app_dir: str | None = None,
     **kwargs: Any,
 ) -> None:
     if app_dir is not None:
         sys.path.insert(0, app_dir)
-    config = Config(app, **kwargs)
+    config = ProdserverConfig(app, access=access, **kwargs)
     if limits is not None:
         config.prodserver_limits = limits  # type: ignore[attr-defined]
         limited_protocol(config)
@@ -168,12 +209,14 @@ def supervisor(
 
 @contextmanager
 def running_uvicorn_with(
-    listeners: Listeners | None, limits: RequestLimits | None = None
+    listeners: Listeners | None,
+    limits: RequestLimits | None = None,
+    access: AccessLines | None = None,
 ) -> Iterator[None]:
     # The module, not the ``uvicorn.main`` command the package exports under that name.
     main_module: Any = importlib.import_module("uvicorn.main")
     original = main_module.run
-    main_module.run = partial(run, listeners=listeners, limits=limits)
+    main_module.run = partial(run, listeners=listeners, limits=limits, access=access)
     try:
         yield
     finally:

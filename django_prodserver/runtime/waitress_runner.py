@@ -4,11 +4,16 @@ stop: its process ends at once, cutting off what is in flight."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
+
+from .access_log import ACCESS_LOGGER, log_to_stdout
+from .json_logs import use_json_lines
+from .wsgi_access_log import WSGIAccessLog
 
 
 class GracefulStop:
@@ -19,12 +24,27 @@ class GracefulStop:
         self.requested = True
 
 
+def prepare_logging(access_lines: bool) -> None:
+    """What ``waitress.serve()`` and ``waitress-serve`` do (a root handler on stderr unless
+    logging has one, the ``waitress`` logger at INFO), plus our access lines on stdout and
+    JSON lines when the environment asks for them."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig()
+    waitress_logger = logging.getLogger("waitress")
+    if waitress_logger.level == logging.NOTSET:
+        waitress_logger.setLevel(logging.INFO)
+    if access_lines:
+        log_to_stdout(ACCESS_LOGGER, logging.INFO)
+    use_json_lines()
+
+
 def serve(
     application: Callable[..., Any], options: dict[str, Any], graceful_timeout: float
 ) -> None:
     from waitress.channel import HTTPChannel
     from waitress.server import BaseWSGIServer, create_server
 
+    prepare_logging(isinstance(application, WSGIAccessLog))
     server = create_server(application, **options)
     server.print_listen("Serving on http://{}:{}")
     stop = GracefulStop()
@@ -57,3 +77,4 @@ def serve(
                 break
     finally:
         server.task_dispatcher.shutdown(timeout=1)
+        logging.getLogger("waitress").info("Stopped serving")

@@ -584,4 +584,46 @@ MISTAKES = [
         "django_prodserver.backends.granian.GranianASGIServer",
         needs="granian",
     ),
+    Mistake(
+        "Logs: a log format that is not one",
+        web({"log-format": "yaml"}, GUNICORN),
+        f"{WHERE}['ARGS']['log-format']: 'yaml' is not a log format; use 'json'",
+    ),
+    Mistake(
+        "Logs: an access format that is not a format",
+        web({"access-log-format": "%(h)s %(s)"}),
+        f"{WHERE}['ARGS']['access-log-format']: '%(h)s %(s)' is not a format of named atoms",
+    ),
+    Mistake(
+        "Logs: an access format without named atoms",
+        web({"access-log-format": "%s %s"}, WAITRESS),
+        f"{WHERE}['ARGS']['access-log-format']: '%s %s' is not a format of named atoms",
+        needs="waitress",
+    ),
+    Mistake(
+        "Logs: an atom Granian has no field for",
+        web({"access-log-format": "%(h)s %(b)s %({x-id}o)s"}, GRANIAN),
+        f"{WHERE}['ARGS']['access-log-format']: Granian has no field for %(b)s, %({{x-id}}o)s; "
+        "use the atoms Granian can write",
+        needs="granian",
+    ),
+    Mistake(
+        "Logs: Granian's format and ours both",
+        web({"access-log-format": "%(h)s", "access-log-fmt": "%(addr)s"}, GRANIAN_WSGI),
+        f"{WHERE}['ARGS']['access-log-format']: and 'access-log-fmt' both set Granian's "
+        "access line; keep one",
+        needs="granian",
+    ),
+    Mistake(
+        "Logs: JSON lines with a logger class of one's own",
+        web({"log-format": "json", "logger-class": "tests.custom_loggers.TaggingLogger"}, GUNICORN),
+        f"{WHERE}['ARGS']['logger-class']: replaces gunicorn's logger, and 'log-format': 'json' "
+        "needs prodserver's; remove 'logger-class'",
+        documented=False,
+    ),
+    Mistake(
+        "Logs: a request-id header that is not a header name",
+        web({"log-format": "json", "request-id-header": "x request id"}, GUNICORN_UVICORN),
+        f"{WHERE}['ARGS']['request-id-header']: 'x request id' is not a header name",
+    ),
 ]

@@ -10,6 +10,7 @@ from ...errors import BackendError
 from ...options.readers.click import schema_from_click
 from ...options.schema import OptionSchema, Refusal
 from ..asgi_handler import HANDLER_OPTIONS, refused_under_wsgi
+from ..log_options import LOG_OPTIONS_WITH_ACCESS_FORMAT
 from ..tls import TLSOptions
 
 INSTALL_HINT = "pip install 'django-prodserver[granian]'"
@@ -55,7 +56,12 @@ def granian_schema() -> OptionSchema:
         raise BackendError(
             ("BACKEND",), f"needs Granian, which cannot be imported ({error})", INSTALL_HINT
         ) from error
-    return schema_from_click(cli, "granian").with_aliases(PYTHON_API_NAMES).refusing(REFUSED)
+    return (
+        schema_from_click(cli, "granian")
+        .with_aliases(PYTHON_API_NAMES)
+        .merged_with(LOG_OPTIONS_WITH_ACCESS_FORMAT, "granian")
+        .refusing(REFUSED)
+    )
 
 
 @cache

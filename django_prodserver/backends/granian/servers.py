@@ -6,15 +6,17 @@ from __future__ import annotations
 import os
 from typing import ClassVar
 
-from ...errors import ServerEnvironmentError
-from ...options.schema import OptionSchema
+from ...errors import ConflictingOptionsError, InvalidValueError, ServerEnvironmentError
+from ...options.schema import InvalidValue, OptionSchema
 from ...options.translation import OptionValue
 from ...runtime.signals import sigterm_exits_zero
 from ..applications import find_application
 from ..asgi_handler import check_handler_environment, handler_choice, with_environment
 from ..base import BaseServerBackend, Bind, ServerDescription, is_loopback
+from ..log_options import ACCESS_LOG_FORMAT, log_choice
 from ..sockets import check_bindable, check_unix_socket_path
 from ..tls import check_tls
+from .access_format import granian_access_format
 from .schema import ENVIRONMENT_PREFIX, GRANIAN_TLS, granian_asgi_schema, granian_wsgi_schema
 
 DEFAULT_HOST = "127.0.0.1"
@@ -40,13 +42,41 @@ class GranianASGIServer(BaseServerBackend):
     def server_argv(self) -> list[str]:
         return self.translated.argv_of("granian")
 
+    def access_log_args(self) -> list[str]:
+        """``access-log-format`` as Granian's own format, turning its access lines on
+        (they are off by default) unless ARGS turn them off."""
+        if self.logs.access_log_format is None:
+            return []
+        fmt = f"--access-log-fmt={self.granian_access_format}"
+        if self.translated.values.get("access-log") is False:
+            return [fmt]
+        return [fmt, "--access-log"]
+
+    granian_access_format = ""
+
     def validate(self) -> None:
         self.handler = handler_choice(self.translated)
+        self.logs = log_choice(self.translated)
+        if self.logs.access_log_format is not None:
+            self._translate_access_format(self.logs.access_log_format)
         application = find_application(self.application_setting)
         self.application = application.import_string  # module:attribute, as Granian takes it
         self.target = self.handler.target(self.application)
         if application.origin:
             self.notes.append(application.origin)
+
+    def _translate_access_format(self, access_format: str) -> None:
+        where = self.translated.where(ACCESS_LOG_FORMAT)
+        if "access-log-fmt" in self.translated.values:
+            raise ConflictingOptionsError(
+                where,
+                "and 'access-log-fmt' both set Granian's access line",
+                "keep one: 'access-log-format' takes gunicorn's atoms, 'access-log-fmt' Granian's",
+            )
+        try:
+            self.granian_access_format = granian_access_format(access_format)
+        except InvalidValue as error:
+            raise InvalidValueError(where, error.problem, error.fix) from None
 
     def check_environment(self) -> None:
         super().check_environment()
@@ -67,7 +97,7 @@ class GranianASGIServer(BaseServerBackend):
             raise environment_error(error) from error
 
     def prep_server_args(self) -> list[str]:
-        return [f"--interface={self.interface}", *self.args, self.target]
+        return [f"--interface={self.interface}", *self.args, *self.access_log_args(), self.target]
 
     def preflight(self) -> None:
         values = self.translated.values
@@ -95,9 +125,8 @@ class GranianASGIServer(BaseServerBackend):
         )
 
     def command_line(self, redact: bool = False) -> list[str]:
-        return with_environment(
-            self.handler.environment(self.application), super().command_line(redact)
-        )
+        environment = {**self.handler.environment(self.application), **self.logs.environment()}
+        return with_environment(environment, super().command_line(redact))
 
     def environment_source(self) -> str:
         return "GRANIAN_* variables"
@@ -106,8 +135,11 @@ class GranianASGIServer(BaseServerBackend):
         import click
         from granian.cli import cli
 
+        from ...runtime.granian_logging import json_lines_in_granian
+
         os.environ.update(self.handler.environment(self.application))
-        with sigterm_exits_zero():
+        os.environ.update(self.logs.environment())
+        with sigterm_exits_zero(), json_lines_in_granian():
             try:
                 status = cli.main(
                     args=list(args),

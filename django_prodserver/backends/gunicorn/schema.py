@@ -10,6 +10,7 @@ from typing import Any
 from ...errors import BackendError
 from ...options.schema import InvalidValue, OptionSchema, Refusal, ServerOption, Validator
 from ..asgi_handler import HANDLER_OPTIONS, refused_under_wsgi
+from ..log_options import LOG_OPTIONS
 from ..uvicorn.schema import UDS_MODE, uvicorn_schema
 
 INSTALL_HINT = "pip install 'django-prodserver[gunicorn]'"
@@ -113,6 +114,7 @@ def gunicorn_uvicorn_schema() -> OptionSchema:
     return (
         gunicorn.merged_with(uvicorn_only_schema(), "gunicorn")
         .merged_with(HANDLER_OPTIONS, "gunicorn")
+        .merged_with(LOG_OPTIONS, "gunicorn")
         .refusing(split)
     )
 
@@ -237,6 +239,8 @@ def _last_line(error: BaseException) -> str:
 @cache
 def gunicorn_wsgi_schema() -> OptionSchema:
     """gunicorn's options for GunicornServer, with advice for the ASGI handler's."""
-    return gunicorn_schema().refusing(
-        refused_under_wsgi("django_prodserver.backends.gunicorn.GunicornUvicornServer")
+    return (
+        gunicorn_schema()
+        .merged_with(LOG_OPTIONS, "gunicorn")
+        .refusing(refused_under_wsgi("django_prodserver.backends.gunicorn.GunicornUvicornServer"))
     )

@@ -30,6 +30,7 @@ from ...runtime.worker_args import encode
 from ..applications import check_lifespan, find_application
 from ..asgi_handler import check_handler_environment, handler_choice
 from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription, is_loopback
+from ..log_options import log_choice
 from ..sockets import check_bindable, check_systemd_sockets, check_unix_socket_path
 from ..tls import TLSOptions, check_tls
 from ..uvicorn.schema import implementation
@@ -48,6 +49,9 @@ MASTER_MODULE = "django_prodserver.runtime.gunicorn_master"
 CONTEXT_VARIABLE = "PRODSERVER_GUNICORN_CONTEXT"
 CONTROL_SOCKET_OPTIONS = ("control-socket", "control-socket-mode", "no-control-socket")
 DEFAULT_BIND = "127.0.0.1:8000"
+#: Options that tell gunicorn where access lines go (or that its logging is configured).
+ACCESS_LOG_DESTINATIONS = ("access-logfile", "log-config", "log-config-json", "log-syslog")
+JSON_LOGGER = "django_prodserver.runtime.gunicorn_json_logger.JsonGunicornLogger"
 
 
 GUNICORN_TLS = TLSOptions(
@@ -169,6 +173,13 @@ class GunicornServer(BaseServerBackend):
 
     def validate(self) -> None:
         self._check_worker_interface()
+        self.logs = log_choice(self.translated, "access-logformat")
+        if self.logs.json_lines and "logger-class" in self.translated.values:
+            raise ConflictingOptionsError(
+                self.translated.where("logger-class"),
+                "replaces gunicorn's logger, and 'log-format': 'json' needs prodserver's",
+                "remove 'logger-class', or 'log-format' and format the lines in your class",
+            )
         application = find_application(self.application_setting)
         check_lifespan(self.translated, application)
         self.application = application.import_string
@@ -194,12 +205,28 @@ class GunicornServer(BaseServerBackend):
     def fixed_args(self) -> list[str]:
         """What this backend adds: the control socket off unless configured (gunicorn 27
         puts it under $HOME or $XDG_RUNTIME_DIR, shared by every master on the machine and
-        missing in read-only containers)."""
+        missing in read-only containers); for JSON lines, our logger class; and access
+        lines on stdout when a format is given without a file."""
+        fixed = self.log_args()
         if not gunicorn_has_control_socket():
-            return []
+            return fixed
         if any(option in self.translated.values for option in CONTROL_SOCKET_OPTIONS):
-            return []
-        return ["--no-control-socket"]
+            return fixed
+        return [*fixed, "--no-control-socket"]
+
+    def log_args(self) -> list[str]:
+        fixed = [f"--logger-class={JSON_LOGGER}"] if self.logs.json_lines else []
+        configured = self.effective_values()
+        if self.access_lines_by_default() and not any(
+            option in configured for option in ACCESS_LOG_DESTINATIONS
+        ):
+            fixed.append("--access-logfile=-")
+        return fixed
+
+    def access_lines_by_default(self) -> bool:
+        """gunicorn writes access lines only to an ``accesslog``; a format given in ARGS
+        asks for them, on stdout unless ``accesslog`` says where."""
+        return self.logs.access_log_format is not None
 
     def prep_server_args(self) -> list[str]:
         return [self.application, *self.fixed_args(), *self.args]
@@ -220,7 +247,7 @@ class GunicornServer(BaseServerBackend):
                 check_bindable(str(address[0]), int(address[1]), where, where)
 
     def worker_environment(self, redact: bool = False) -> dict[str, str]:
-        return {}
+        return self.logs.environment()
 
     def command_line(self, redact: bool = False) -> list[str]:
         from_environment = {}
@@ -404,8 +431,15 @@ class GunicornUvicornServer(GunicornServer):
             return super().fixed_args()
         return [f"--worker-class={self.worker_class()}", *super().fixed_args()]
 
+    def access_lines_by_default(self) -> bool:
+        """As uvicorn by hand: access lines on stdout unless ``no-access-log``."""
+        return self.translated.values.get("access-log") is not False
+
     def worker_environment(self, redact: bool = False) -> dict[str, str]:
-        environment = self.handler.environment(self.application)
+        environment = {
+            **super().worker_environment(redact),
+            **self.handler.environment(self.application),
+        }
         if self.uvicorn_args:
             environment[UVICORN_ARGS_VARIABLE] = encode(
                 redacted(self.uvicorn_args) if redact else self.uvicorn_args

@@ -13,6 +13,7 @@ from ...options.readers.click import schema_from_click
 from ...options.schema import InvalidValue, OptionSchema, ServerOption, Validator
 from ...options.translation import TranslatedArgs
 from ..asgi_handler import HANDLER_OPTIONS
+from ..log_options import LOG_OPTIONS_WITH_ACCESS_FORMAT
 from ..sockets import parse_mode
 from ..tls import TLSOptions
 
@@ -141,9 +142,10 @@ PRODSERVER_UVICORN_OPTIONS = OptionSchema(
 
 @cache
 def uvicorn_schema_with_our_options() -> OptionSchema:
-    return uvicorn_schema().merged_with(
-        PRODSERVER_UVICORN_OPTIONS.merged_with(HANDLER_OPTIONS, "prodserver"), "uvicorn"
+    ours = PRODSERVER_UVICORN_OPTIONS.merged_with(HANDLER_OPTIONS, "prodserver").merged_with(
+        LOG_OPTIONS_WITH_ACCESS_FORMAT, "prodserver"
     )
+    return uvicorn_schema().merged_with(ours, "uvicorn")
 
 
 def check_port(value: str) -> None:

@@ -18,6 +18,7 @@ from ..asgi_handler import (
     with_environment,
 )
 from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription, tcp_bind
+from ..log_options import log_choice
 from ..sockets import (
     bind_unix_socket,
     check_bindable,
@@ -42,7 +43,7 @@ from .schema import (
 
 if TYPE_CHECKING:
     from ...runtime.limits import RequestLimits
-    from ...runtime.uvicorn_runner import Listeners
+    from ...runtime.uvicorn_runner import AccessLines, Listeners
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -73,6 +74,7 @@ class UvicornServer(BaseServerBackend):
         self._check_interface()
         check_uvicorn_combination(self.translated)
         self.handler = self._handler_choice()
+        self.logs = log_choice(self.translated)
         application = find_application(self.application_setting)
         check_lifespan(self.translated, application)
         self.application = application.import_string
@@ -189,9 +191,8 @@ class UvicornServer(BaseServerBackend):
         return [target, *fixed, *(arg for arg in self.args if arg not in fixed)]
 
     def command_line(self, redact: bool = False) -> list[str]:
-        return with_environment(
-            self.handler.environment(self.application), super().command_line(redact)
-        )
+        environment = {**self.handler.environment(self.application), **self.logs.environment()}
+        return with_environment(environment, super().command_line(redact))
 
     def start_server(self, *args: str) -> None:
         import click
@@ -200,12 +201,24 @@ class UvicornServer(BaseServerBackend):
         from ...runtime.uvicorn_runner import running_uvicorn_with
 
         os.environ.update(self.handler.environment(self.application))
+        os.environ.update(self.logs.environment())
 
-        with sigterm_exits_zero(), running_uvicorn_with(self.listeners(), self.request_limits()):
+        with (
+            sigterm_exits_zero(),
+            running_uvicorn_with(self.listeners(), self.request_limits(), self.access_lines()),
+        ):
             try:
                 uvicorn_command.main(args=list(args), prog_name="uvicorn", standalone_mode=False)
             except click.ClickException as error:
                 raise environment_error(error) from error
+
+    def access_lines(self) -> AccessLines | None:
+        """Our access lines, in place of uvicorn's, when ARGS give a format or JSON logs."""
+        from ...runtime.uvicorn_runner import AccessLines
+
+        if not self.logs.our_access_lines:
+            return None
+        return AccessLines(self.logs.line_format, self.logs.json_lines, self.logs.request_id_header)
 
     def request_limits(self) -> RequestLimits:
         """gunicorn's three request limits, its defaults unless ARGS say otherwise."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from ...errors import BackendError
 from ...options.schema import InvalidValue, OptionSchema, Refusal, ServerOption, Validator
+from ..log_options import LOG_OPTIONS_WITH_ACCESS_FORMAT
 
 INSTALL_HINT = "pip install 'django-prodserver[waitress]'"
 #: Ours: how long in-flight requests get after SIGTERM (waitress itself stops at once).
@@ -66,7 +67,11 @@ def waitress_schema() -> OptionSchema:
         for name, converter in Adjustments._params
         if name not in NOT_OPTIONS
     ]
-    return OptionSchema("waitress-serve", options + OUR_OPTIONS).refusing(REFUSED)
+    return (
+        OptionSchema("waitress-serve", options + OUR_OPTIONS)
+        .merged_with(LOG_OPTIONS_WITH_ACCESS_FORMAT, "waitress-serve")
+        .refusing(REFUSED)
+    )
 
 
 def _validator(converter: Callable[[str], Any], name: str) -> Validator:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from typing import ClassVar
 
 from ...options.schema import OptionSchema
 from ..applications import find_application
+from ..asgi_handler import with_environment
 from ..base import BaseServerBackend, Bind, ServerDescription, is_loopback, tcp_bind
+from ..log_options import log_choice
 from ..sockets import check_bindable, check_unix_socket_path
 from .schema import DEFAULT_GRACEFUL_TIMEOUT, GRACEFUL_TIMEOUT, waitress_schema
 
@@ -27,6 +30,7 @@ class WaitressServer(BaseServerBackend):
         return waitress_schema()
 
     def validate(self) -> None:
+        self.logs = log_choice(self.translated)
         application = find_application(self.application_setting)
         self.application = application.import_string
         if application.origin:
@@ -78,7 +82,9 @@ class WaitressServer(BaseServerBackend):
         from django.utils.module_loading import import_string
         from waitress.adjustments import Adjustments
 
+        from ...runtime.access_log import AccessLineWriter
         from ...runtime.waitress_runner import serve
+        from ...runtime.wsgi_access_log import WSGIAccessLog
 
         options, _ = Adjustments.parse_args(list(args[:-1]))
         options.pop("help", None)
@@ -86,4 +92,14 @@ class WaitressServer(BaseServerBackend):
         graceful = float(
             str(self.translated.values.get(GRACEFUL_TIMEOUT, DEFAULT_GRACEFUL_TIMEOUT))
         )
-        serve(import_string(self.application.replace(":", ".")), options, graceful)
+        os.environ.update(self.logs.environment())
+        application = import_string(self.application.replace(":", "."))
+        if self.logs.our_access_lines:
+            writer = AccessLineWriter(
+                self.logs.line_format, self.logs.json_lines, self.logs.request_id_header
+            )
+            application = WSGIAccessLog(application, writer)
+        serve(application, options, graceful)
+
+    def command_line(self, redact: bool = False) -> list[str]:
+        return with_environment(self.logs.environment(), super().command_line(redact))

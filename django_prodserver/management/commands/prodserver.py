@@ -16,6 +16,7 @@ from ...conf import check_allowed_hosts, process_config, production_processes
 from ...errors import ConfigurationError
 from ...processes import load_backend
 from ...running_together import DEFAULT_STOP_TIMEOUT, run_together
+from ...runtime.json_logs import json_line
 
 CONFIGURATION_ERROR_EXIT = 2
 OVERRIDES_SEPARATOR = "--"
@@ -114,6 +115,7 @@ class Command(BaseCommand):
                 raise error.inside(config.name) from error.__cause__
         except ConfigurationError as error:
             raise CommandError(error.message, returncode=CONFIGURATION_ERROR_EXIT) from error
+        self.json_lines = backend.logs.json_lines
         if name is None:
             self.say(
                 f"Starting {config.name!r}, the first process in PRODUCTION_PROCESSES "
@@ -218,6 +220,10 @@ class Command(BaseCommand):
         for note in backend.notes:
             self.say(f"prodserver: {note}")
 
+    json_lines = False
+
     def say(self, message: str) -> None:
+        if self.json_lines:
+            message = json_line("django_prodserver", message)
         self.stderr.write(message)
         sys.stderr.flush()
