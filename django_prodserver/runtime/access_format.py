@@ -131,7 +131,7 @@ class AccessFormat:
         )
         arguments = f"({', '.join(values)},)" if values else "()"
         source = f"def line(exchange):\n    return _format % {arguments}\n"
-        exec(compile(source, "<access-log-format>", "exec"), namespace)  # noqa: S102
+        exec(compile(source, "<access-log-format>", "exec"), namespace)
         compiled: Callable[[Exchange], str] = namespace["line"]
         return compiled
 
