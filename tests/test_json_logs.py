@@ -33,6 +33,7 @@ CASES: dict[str, tuple[str, dict[str, Any], str]] = {
     "UvicornServer-1": (UVICORN, {}, "Finished server process"),
     "UvicornServer-2": (UVICORN, {"workers": 2}, "Finished server process"),
     "UvicornWSGIServer-1": (UVICORN_WSGI, {}, "Finished server process"),
+    "UvicornWSGIServer-2": (UVICORN_WSGI, {"workers": 2}, "Finished server process"),
     "GunicornUvicornServer-1": (GUNICORN_UVICORN, {}, "Shutting down: Master"),
     "GunicornUvicornServer-2": (GUNICORN_UVICORN, {"workers": 2}, "Shutting down: Master"),
     "GunicornServer-1": (GUNICORN, {"access-logfile": "-"}, "Shutting down: Master"),
@@ -44,6 +45,11 @@ CASES: dict[str, tuple[str, dict[str, Any], str]] = {
     "GranianASGIServer-1": (GRANIAN, ON_GRANIAN, "Granian shutdown completed"),
     "GranianASGIServer-2": (GRANIAN, {**ON_GRANIAN, "workers": 2}, "Granian shutdown completed"),
     "GranianWSGIServer-1": (GRANIAN_WSGI, ON_GRANIAN, "Granian shutdown completed"),
+    "GranianWSGIServer-2": (
+        GRANIAN_WSGI,
+        {**ON_GRANIAN, "workers": 2},
+        "Granian shutdown completed",
+    ),
     "WaitressServer": (
         WAITRESS,
         {"access-log-format": '%(h)s "%(r)s" %(s)s'},
