@@ -16,6 +16,7 @@ from django_prodserver.runtime.access_log import (
     _Request,
     _Response,
     escape_access_atoms,
+    wsgi_exchange,
     wsgi_like_environ,
 )
 
@@ -149,3 +150,52 @@ def test_the_time_is_formatted_once_a_second(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(time, "time", lambda: 1_800_000_001.0)
     compiled.atoms(exchange)
     assert len(formatted) == 2
+
+
+WSGI_FORMAT = EVERY_ATOM + " %({wsgi.url_scheme}e)s %({HTTP_X_REQUEST_ID}e)s"
+
+
+@pytest.mark.parametrize("request_parts", REQUESTS.values(), ids=REQUESTS.keys())
+def test_gunicorns_own_workers_write_gunicorns_line(request_parts: dict[str, Any]) -> None:
+    """GunicornServer's sync and gthread workers: gunicorn's ``access()`` arguments, through
+    the compiled format, give the line gunicorn's own logger gives."""
+    headers = [
+        (name.decode().upper(), value.decode("latin-1")) for name, value in request_parts["headers"]
+    ]
+    query = request_parts["query_string"].decode()
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/p%C3%A4th/" + (f"?{query}" if query else ""),
+        "PATH_INFO": "/päth/".encode().decode("latin-1"),
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "203.0.113.9",
+        "wsgi.url_scheme": "http",
+        **{"HTTP_" + name.replace("-", "_"): value for name, value in headers},
+    }
+    response = _Response()
+    response.status, response.sent = "201 Created", 1234
+    response.headers = [("X-Custom", 'yes "really"'), ("Content-Type", "text/plain")]
+    request_time = datetime.timedelta(seconds=1, microseconds=500001)
+
+    config = Config()
+    config.set("accesslog", "-")
+    config.set("access_log_format", WSGI_FORMAT)
+    gunicorn = Logger(config)
+    escape_access_atoms(gunicorn)  # the prodserver master's logger: every atom escaped
+    atoms = gunicorn.atoms(response, _Request(headers), environ, request_time)
+    expected = WSGI_FORMAT % SafeAtoms(atoms)
+
+    exchange = wsgi_exchange(response, _Request(headers), environ, request_time)
+    assert AccessFormat(WSGI_FORMAT).line(exchange) == expected
+    assert "\n" not in expected
+
+
+def test_a_custom_logger_class_keeps_its_own_access() -> None:
+    class Custom(Logger):  # type: ignore[misc]
+        pass
+
+    config = Config()
+    custom = Custom(config)
+    escape_access_atoms(custom)
+    assert custom.access.__func__ is Logger.access

@@ -49,10 +49,20 @@ class Exchange:
         """The last value of request header ``name`` (lower case), as gunicorn's atoms keep."""
         if self._request_headers is None:
             self._request_headers = {
-                key.decode("latin-1").lower(): value.decode("latin-1")
-                for key, value in self.scope.get("headers", ())
+                text(key).lower(): text(value) for key, value in self.scope.get("headers", ())
             }
         return self._request_headers.get(name)
+
+
+def text(value: bytes | str) -> str:
+    """A header name or value: bytes in an ASGI scope, a string from a WSGI server."""
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+#: Scope keys of ours, for an exchange read from a WSGI server (``wsgi_exchange``): its
+#: environ as it is, and the request URI as the client sent it (gunicorn's RAW_URI).
+ENVIRON_KEY = "prodserver.environ"
+RAW_URI_KEY = "prodserver.raw_uri"
 
 
 class Atoms(dict[str, Any]):
@@ -157,7 +167,7 @@ class AccessFormat:
             if kind == "o":
                 return lambda exchange: _response_header(exchange, key)
             if kind == "e":
-                return lambda exchange: _environ(exchange).get(key.upper(), "-")
+                return lambda exchange: _environ(exchange).get(key, "-")
         return None  # unknown: "-", as in gunicorn
 
 
@@ -185,6 +195,9 @@ def _protocol(exchange: Exchange) -> str:
 
 
 def _raw_uri(exchange: Exchange) -> str:
+    given: str | None = exchange.scope.get(RAW_URI_KEY)
+    if given is not None:
+        return given
     raw_path = exchange.scope.get("raw_path") or exchange.scope["path"].encode()
     query = _query(exchange)
     uri: str = raw_path.decode("latin-1")
@@ -218,29 +231,30 @@ def _status(exchange: Exchange) -> int | str:
 def _response_header(exchange: Exchange, name: str) -> str:
     found = "-"
     for key, value in exchange.response_headers:
-        if key.decode("latin-1").lower() == name:
-            found = value.decode("latin-1")
+        if text(key).lower() == name:
+            found = text(value)
     return found
 
 
 def _environ(exchange: Exchange) -> dict[str, str]:
+    """The environ, keyed in lower case as gunicorn's ``{name}e`` atoms look it up: a WSGI
+    server's own, or the one an ASGI scope would give."""
     from .access_log import wsgi_like_environ
 
-    headers = [
-        (key.decode("latin-1"), value.decode("latin-1"))
-        for key, value in exchange.scope.get("headers", ())
-    ]
-    return {
-        key: str(value) for key, value in wsgi_like_environ(dict(exchange.scope), headers).items()
-    }
+    environ = exchange.scope.get(ENVIRON_KEY)
+    if environ is None:
+        headers = [(text(key), text(value)) for key, value in exchange.scope.get("headers", ())]
+        environ = wsgi_like_environ(dict(exchange.scope), headers)
+    return {key.lower(): str(value) for key, value in environ.items()}
 
 
 def _seconds(exchange: Exchange) -> int:
-    return int(exchange.duration)
+    return _microseconds(exchange) // 1_000_000
 
 
 def _microseconds(exchange: Exchange) -> int:
-    return int(exchange.duration * 1_000_000)
+    """Rounded to the microsecond, as gunicorn's ``timedelta`` of the request time is."""
+    return round(exchange.duration * 1_000_000)
 
 
 FIXED_ATOMS: dict[str, Callable[[Exchange], Any]] = {

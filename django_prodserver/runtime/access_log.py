@@ -271,9 +271,11 @@ def escaped(text: str) -> str:
 
 def escape_access_atoms(log: Any) -> None:
     """Make gunicorn's logger escape every atom of its access lines (the user name from
-    Basic auth, the decoded path, headers), whichever worker writes them. Idempotent."""
+    Basic auth, the decoded path, headers), whichever worker writes them; with gunicorn's
+    own logger class, through the compiled format (``compile_access_lines``). Idempotent."""
     if getattr(log, "_prodserver_escapes_atoms", False):
         return
+    compile_access_lines(log)
     atoms = log.atoms
 
     def escaping_atoms(resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
@@ -325,3 +327,57 @@ def cap_access_lines(logger: logging.Logger) -> None:
     """Add a CappedLine filter to ``logger`` once."""
     if not any(isinstance(existing, CappedLine) for existing in logger.filters):
         logger.addFilter(CappedLine())
+
+
+def compile_access_lines(log: Any) -> None:
+    """gunicorn's own logger class writes the access lines of its WSGI workers (sync,
+    gthread ...) with :class:`AccessFormat`, as our worker does: the same line, atom for
+    atom, without building every atom of every request first. A custom ``logger_class``
+    keeps its own ``access()``."""
+    from gunicorn.glogging import Logger
+
+    if type(log) is not Logger:
+        return
+    # Compiled in the worker that writes (the ``p`` atom is its pid), once per format.
+    compiled: dict[str, AccessFormat] = {}
+
+    def access(resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
+        if not gunicorn_access_log_enabled(log, log.cfg):
+            return
+        from .access_format import AccessFormat
+
+        fmt = log.cfg.access_log_format
+        line_format = compiled.get(fmt) or compiled.setdefault(fmt, AccessFormat(fmt))
+        try:
+            write_line(log.access_log, line_format, wsgi_exchange(resp, req, environ, request_time))
+        except Exception:
+            log.error(traceback.format_exc())
+
+    log.access = access
+
+
+def wsgi_exchange(
+    resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta
+) -> Exchange:
+    """What gunicorn's ``access()`` is given, as an :class:`Exchange` whose atoms are the
+    ones gunicorn's ``atoms()`` would make."""
+    from .access_format import ENVIRON_KEY, RAW_URI_KEY, Exchange
+
+    protocol = str(environ.get("SERVER_PROTOCOL", "HTTP/1.1"))
+    scope = {
+        "client": (environ.get("REMOTE_ADDR", "-"),),
+        "method": environ.get("REQUEST_METHOD"),
+        "path": environ.get("PATH_INFO"),
+        "query_string": str(environ.get("QUERY_STRING", "")).encode("latin-1"),
+        "http_version": protocol.partition("/")[2],
+        "headers": getattr(req, "headers", ()),
+        RAW_URI_KEY: environ.get("RAW_URI", ""),
+        ENVIRON_KEY: environ,
+    }
+    return Exchange(
+        scope,
+        status=resp.status,
+        response_headers=resp.headers,
+        sent=resp.sent,
+        duration=request_time.total_seconds(),
+    )
