@@ -17,6 +17,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 from .access_log import escaped
 
@@ -33,7 +34,7 @@ class Exchange:
         self,
         scope: Mapping[str, Any],
         status: int | str = "-",
-        response_headers: Iterable[tuple[bytes, bytes]] = (),
+        response_headers: Iterable[tuple[bytes | str, bytes | str]] = (),
         sent: int = 0,
         duration: float = 0.0,
     ) -> None:
@@ -48,10 +49,23 @@ class Exchange:
     def request_header(self, name: str) -> str | None:
         """The last value of request header ``name`` (lower case), as gunicorn's atoms keep."""
         if self._request_headers is None:
+            if "headers" not in self.scope and ENVIRON_KEY in self.scope:
+                return header_from_environ(self.scope[ENVIRON_KEY], name)
             self._request_headers = {
                 text(key).lower(): text(value) for key, value in self.scope.get("headers", ())
             }
         return self._request_headers.get(name)
+
+
+#: The two request headers a WSGI environ keeps without the ``HTTP_`` prefix.
+UNPREFIXED_HEADERS = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
+
+
+def header_from_environ(environ: Mapping[str, Any], name: str) -> str | None:
+    """Request header ``name`` (lower case) as a WSGI server put it in the environ."""
+    key = UNPREFIXED_HEADERS.get(name) or "HTTP_" + name.upper().replace("-", "_")
+    value = environ.get(key)
+    return None if value is None else str(value)
 
 
 def text(value: bytes | str) -> str:
@@ -198,6 +212,11 @@ def _raw_uri(exchange: Exchange) -> str:
     given: str | None = exchange.scope.get(RAW_URI_KEY)
     if given is not None:
         return given
+    if ENVIRON_KEY in exchange.scope and "raw_path" not in exchange.scope:
+        # A WSGI server that keeps no raw URI (waitress): the path percent-encoded again.
+        query = _query(exchange)
+        path = quote(exchange.scope["path"].encode("latin-1"), safe="/;=,:@!$&'()*+~")
+        return f"{path}?{query}" if query else path
     raw_path = exchange.scope.get("raw_path") or exchange.scope["path"].encode()
     query = _query(exchange)
     uri: str = raw_path.decode("latin-1")

@@ -111,12 +111,11 @@ class GunicornAccessLog(AccessLogMiddleware):
 
     def _call_access(self, exchange: Exchange) -> None:
         """gunicorn's ``access()``, with the objects its atoms read, for a custom logger."""
+        from .access_format import text
+
         response = _Response()
         response.status, response.sent = exchange.status, exchange.sent
-        response.headers = [
-            (key.decode("latin-1"), value.decode("latin-1"))
-            for key, value in exchange.response_headers
-        ]
+        response.headers = [(text(key), text(value)) for key, value in exchange.response_headers]
         headers = [
             (key.decode("latin-1"), value.decode("latin-1"))
             for key, value in exchange.scope.get("headers", ())

@@ -5,39 +5,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import Any
-from urllib.parse import quote
 
-from .access_format import Exchange
+from .access_format import ENVIRON_KEY, Exchange, text
 from .access_log import AccessLineWriter
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-UNHEADED = {"CONTENT_TYPE": b"content-type", "CONTENT_LENGTH": b"content-length"}
 
 
 def scope_of(environ: dict[str, Any]) -> dict[str, Any]:
-    """What our atoms read from an ASGI scope, from a WSGI environ."""
-    headers = [
-        (key[5:].replace("_", "-").lower().encode("latin-1"), str(value).encode("latin-1"))
-        for key, value in environ.items()
-        if key.startswith("HTTP_")
-    ]
-    headers += [
-        (name, str(environ[key]).encode("latin-1"))
-        for key, name in UNHEADED.items()
-        if environ.get(key)
-    ]
-    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    protocol = str(environ.get("SERVER_PROTOCOL", "HTTP/1.1"))
+    """What our atoms read from an ASGI scope, from a WSGI environ; request headers and the
+    raw URI are read from the environ itself, and only when the format names them."""
     return {
         "type": "http",
-        "client": (environ.get("REMOTE_ADDR") or "-", int(environ.get("REMOTE_PORT") or 0)),
+        "client": (environ.get("REMOTE_ADDR") or "-",),
         "method": environ.get("REQUEST_METHOD", "GET"),
-        "path": path,
-        "raw_path": quote(path, safe="/;=,:@!$&'()*+~").encode("latin-1"),
+        "path": environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
         "query_string": str(environ.get("QUERY_STRING", "")).encode("latin-1"),
-        "http_version": protocol.partition("/")[2] or "1.1",
-        "headers": headers,
+        "http_version": str(environ.get("SERVER_PROTOCOL", "HTTP/1.1")).partition("/")[2] or "1.1",
+        ENVIRON_KEY: environ,
     }
 
 
@@ -58,9 +45,7 @@ class WSGIAccessLog:
             status: str, headers: list[tuple[str, str]], *exc_info: Any
         ) -> Any:
             exchange.status = int(status.split(None, 1)[0])
-            exchange.response_headers = [
-                (name.encode("latin-1"), value.encode("latin-1")) for name, value in headers
-            ]
+            exchange.response_headers = headers  # the atoms read str pairs too
             write = start_response(status, headers, *exc_info)
 
             def counting_write(data: bytes) -> Any:
@@ -75,11 +60,46 @@ class WSGIAccessLog:
             exchange.status = 500 if exchange.status == "-" else exchange.status
             self._record(exchange, started)
             raise
-        return RecordedBody(body, exchange, lambda: self._record(exchange, started))
+        record = partial(self._record, exchange, started)
+        file_wrapper = environ.get("wsgi.file_wrapper")
+        if isinstance(file_wrapper, type) and isinstance(body, file_wrapper):
+            # The server sends its own file wrapper from the file (waitress without copying
+            # it through Python): left as it is, recorded when the server closes it.
+            return recorded_on_close(body, exchange, record)
+        if hasattr(body, "__len__"):
+            # A server reads a one-item body's length as its Content-Length (waitress does).
+            return SizedRecordedBody(body, exchange, record)
+        return RecordedBody(body, exchange, record)
 
     def _record(self, exchange: Exchange, started: float) -> None:
         exchange.duration = time.monotonic() - started
         self.writer.record(exchange)
+
+
+def recorded_on_close(
+    body: Iterable[bytes], exchange: Exchange, record: Callable[[], None]
+) -> Iterable[bytes]:
+    """``body``, recorded when the server closes it; its size from Content-Length."""
+    close = getattr(body, "close", None)
+
+    def recording_close() -> None:
+        try:
+            if close is not None:
+                close()
+        finally:
+            length = next(
+                (
+                    value
+                    for name, value in exchange.response_headers
+                    if text(name).lower() == "content-length"
+                ),
+                None,
+            )
+            exchange.sent = int(length) if length is not None and str(length).isdigit() else 0
+            record()
+
+    body.close = recording_close  # type: ignore[attr-defined]
+    return body
 
 
 class RecordedBody:
@@ -105,3 +125,14 @@ class RecordedBody:
                 close()
         finally:
             self.recorded()
+
+
+class SizedRecordedBody(RecordedBody):
+    def __init__(
+        self, body: Iterable[bytes], exchange: Exchange, record: Callable[[], None]
+    ) -> None:
+        super().__init__(body, exchange, record)
+        self.length = len(body)  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return self.length
