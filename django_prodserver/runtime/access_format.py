@@ -299,11 +299,12 @@ FIXED_ATOMS: dict[str, Callable[[Exchange], Any]] = {
 
 def json_fields(exchange: Exchange, request_id_header: str) -> dict[str, Any]:
     """An access line's fields in JSON logs. Values are as received (JSON escapes them)."""
+    status = _status(exchange)
     return {
         "method": exchange.scope["method"],
         "path": exchange.scope["path"],
         "query": _query(exchange),
-        "status": _status(exchange),
+        "status": int(status) if isinstance(status, str) and status.isdigit() else status,
         "bytes": exchange.sent,
         "duration_ms": round(exchange.duration * 1000, 3),
         "client": _client(exchange),

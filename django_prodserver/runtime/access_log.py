@@ -98,9 +98,15 @@ class GunicornAccessLog(AccessLogMiddleware):
         plain = type(log) is Logger
         self.enabled = gunicorn_access_log_enabled(log, log.cfg)  # type: ignore[attr-defined]
         self.fast = AccessFormat(log.cfg.access_log_format) if plain else None  # type: ignore[attr-defined]
+        #: Our JSON logger class takes the exchange itself.
+        self.access_exchange: Callable[[Exchange], None] | None = getattr(
+            log, "access_exchange", None
+        )
 
     def record(self, exchange: Exchange) -> None:
-        if self.fast is None:
+        if self.access_exchange is not None:
+            self.access_exchange(exchange)
+        elif self.fast is None:
             self._call_access(exchange)
         elif self.enabled:
             log: Any = self.log
