@@ -126,9 +126,6 @@ class LogChoice:
     def line_format(self) -> str:
         return self.access_log_format or GUNICORN_ACCESS_FORMAT
 
-    def described(self) -> str | None:
-        return "JSON lines" if self.json_lines else None
-
 
 def log_choice(
     translated: TranslatedArgs, access_format_option: str = ACCESS_LOG_FORMAT
