@@ -148,6 +148,19 @@ def test_a_nul_character_is_refused_before_any_parser_sees_it() -> None:
     assert "\\x00" in error.message
 
 
+@pytest.mark.parametrize("separator", ["\n", "\x85", "\u2028", "\u2029", "\x1e"])
+def test_every_line_separator_is_refused(separator: str) -> None:
+    """What ``str.splitlines()`` breaks at can't reach a command: a printed ``--dry-run``
+    line stays one line."""
+    error = error_for({"env-file": f"a{separator}b"})
+    assert "contains the control character" in error.problem
+    assert len(error.message.splitlines()) == 1
+
+
+def test_a_tab_and_other_text_pass() -> None:
+    assert translate({"env-file": "a\tb é"}, uvicorn_schema()).argv == ["--env-file=a\tb é"]
+
+
 def test_the_same_option_twice_is_an_error() -> None:
     error = error_for({"log-level": "info", "log_level": "debug"})
     assert error.keys == ("ARGS", "log_level")

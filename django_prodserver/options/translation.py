@@ -21,8 +21,12 @@ TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 
 OptionValue = bool | str | list[str]
-#: Not in a command-line value; a tab is (a tab-separated access log format).
-CONTROL_CHARACTERS = frozenset(chr(code) for code in [*range(32), 127]) - {"\t"}
+#: Not in a command-line value: C0 and C1 controls and the Unicode line and paragraph
+#: separators, every character ``str.splitlines()`` breaks at, so no value can turn one
+#: printed command into two lines. A tab is allowed (a tab-separated access log format).
+CONTROL_CHARACTERS = frozenset(
+    chr(code) for code in [*range(32), *range(127, 160), 0x2028, 0x2029]
+) - {"\t"}
 #: Larger ints are no option's value (and Python will not print one of 4,300 digits).
 MAX_INT_BITS = 256
 
