@@ -26,6 +26,7 @@ from .backends.base import BaseServerBackend
 from .conf import is_configured, production_processes
 from .errors import ConfigurationError
 from .processes import load_backend
+from .runtime.drain import SHORTEST_STOP_SECONDS
 
 #: A typical load balancer's idle timeout (AWS ALB, nginx keepalive_timeout): 60 s.
 PROXY_IDLE_TIMEOUT = 60
@@ -190,6 +191,7 @@ def _deployment_advice(name: str, backend: BaseServerBackend) -> Iterator[CheckM
                     id="prodserver.W004",
                 )
     yield from _keep_alive_advice(where, backend)
+    yield from _drain_delay_advice(where, backend)
     exposed = [
         bind
         for bind in backend.describe().binds
@@ -224,6 +226,22 @@ def _keep_alive_advice(where: str, backend: BaseServerBackend) -> Iterator[Check
             "proxy's idle timeout.",
             id="prodserver.W005",
         )
+
+
+def _drain_delay_advice(where: str, backend: BaseServerBackend) -> Iterator[CheckMessage]:
+    delay = backend.health.drain_delay
+    graceful = backend.graceful_timeout_seconds() if delay else None
+    if backend.graceful_timeout is None or graceful is None or delay < graceful:
+        return
+    option = backend.graceful_timeout.option
+    yield Warning(
+        f"{where}['drain-delay'] is {delay:g}s and {option!r} is {graceful:g}s: the delay "
+        "takes the whole graceful timeout, so requests still in flight when it ends get "
+        f"{SHORTEST_STOP_SECONDS:g}s to finish.",
+        hint=f"Make {option!r} longer than 'drain-delay' plus your longest request (and "
+        "Kubernetes' terminationGracePeriodSeconds longer still), or shorten 'drain-delay'.",
+        id="prodserver.W009",
+    )
 
 
 def thread_hopping_middleware(paths: Sequence[str]) -> list[str]:

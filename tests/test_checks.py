@@ -20,11 +20,13 @@ from django_prodserver.checks import (
 
 from .support.processes import (
     CELERY_WORKER,
+    GRANIAN,
     GUNICORN,
     GUNICORN_UVICORN,
     RUNSERVER,
     UVICORN,
     UVICORN_WSGI,
+    WAITRESS,
     web,
 )
 from .support.servers import EXAMPLE_PROJECT, free_port, process_env, run_prodserver
@@ -329,3 +331,31 @@ def test_workers_get_no_web_server_advice(settings: Settings) -> None:
     settings.MIDDLEWARE = []
     messages = deploy(settings, web({"concurrency": "2"}, CELERY_WORKER))
     assert [m.id for m in messages] == []
+
+
+@pytest.mark.parametrize(
+    ("backend", "args", "option"),
+    [
+        (GUNICORN, {"drain-delay": "30"}, "graceful-timeout"),  # gunicorn's default is 30
+        (
+            UVICORN,
+            {"drain-delay": "10", "timeout-graceful-shutdown": "10"},
+            "timeout-graceful-shutdown",
+        ),
+        (WAITRESS, {"drain-delay": "45"}, "graceful-timeout"),
+        (GRANIAN, {"drain-delay": "60", "workers-kill-timeout": "1m"}, "workers-kill-timeout"),
+    ],
+)
+def test_w009_a_drain_delay_that_takes_the_whole_graceful_timeout(
+    settings: Settings, backend: str, args: dict[str, Any], option: str
+) -> None:
+    pytest.importorskip(backend.split(".")[2])
+    warning = only(deploy(settings, web(args, backend)), "prodserver.W009")
+    assert f"['drain-delay'] is {args['drain-delay']}s and {option!r} is" in warning.msg
+    shorter = {**args, "drain-delay": "5"}
+    assert "prodserver.W009" not in ids(deploy(settings, web(shorter, backend)))
+
+
+def test_w009_not_when_the_server_waits_for_ever(settings: Settings) -> None:
+    """uvicorn and Granian wait for their requests without limit unless told one."""
+    assert "prodserver.W009" not in ids(deploy(settings, web({"drain-delay": "300"})))

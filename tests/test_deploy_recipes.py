@@ -28,6 +28,7 @@ import yaml
 from websockets.sync.client import connect
 
 from .support import containers
+from .support.endpoints import ReadinessController
 from .support.load import BoundedLoad
 from .support.nginx import Nginx, NginxProcess, find_nginx
 from .support.notify import NotifyListener
@@ -349,15 +350,7 @@ def test_scale_out_restarts_one_instance_at_a_time_without_failures(
     servers: ServerFactory, nginx: Nginx, shared_directory: Path
 ) -> None:
     port, proxy_port = free_port(), free_port()
-    config = (DEPLOY / "nginx-scale-out.conf").read_text()
-    for old, new in [
-        ("pid /run/nginx.pid;", f"pid {shared_directory}/nginx.pid;"),
-        ("/var/log/nginx/error.log", f"{shared_directory}/error.log"),
-        ("127.0.0.2:8000", f"127.0.0.2:{port}"),
-        ("127.0.0.3:8000", f"127.0.0.3:{port}"),
-        ("listen 80;", f"listen 127.0.0.1:{proxy_port};"),
-    ]:
-        config = replaced(config, old, new)
+    config = scale_out_config(shared_directory, port, proxy_port)
 
     def start(host: str) -> ServerProcess:
         server = servers.start_command(
@@ -389,6 +382,109 @@ def test_scale_out_restarts_one_instance_at_a_time_without_failures(
         proxy.stop()
     for server in instances.values():
         assert server.stop() == 0
+
+
+def scale_out_config(shared_directory: Path, port: int, proxy_port: int) -> str:
+    """The scale-out recipe with this test's ports and files."""
+    config = (DEPLOY / "nginx-scale-out.conf").read_text()
+    for old, new in [
+        ("pid /run/nginx.pid;", f"pid {shared_directory}/nginx.pid;"),
+        ("/var/log/nginx/error.log", f"{shared_directory}/error.log"),
+        ("127.0.0.2:8000", f"127.0.0.2:{port}"),
+        ("127.0.0.3:8000", f"127.0.0.3:{port}"),
+        ("listen 80;", f"listen 127.0.0.1:{proxy_port};"),
+    ]:
+        config = replaced(config, old, new)
+    return config
+
+
+#: What the scale-out recipe retries on another instance; a Kubernetes Service (kube-proxy)
+#: retries nothing.
+RETRIES = "proxy_next_upstream error timeout http_502 http_503;"
+
+
+def sigterm_one_of_two_behind_nginx(
+    servers: ServerFactory,
+    nginx: Nginx,
+    shared_directory: Path,
+    drain_delay: str,
+    retries: bool = True,
+) -> tuple[BoundedLoad, BoundedLoad, int]:
+    """Two instances of the example's ``web`` behind the scale-out nginx, which sends only
+    to instances whose readiness path answers 200 (as Kubernetes' endpoints would). Under a
+    load of GETs and POSTs, SIGTERM one of them and let it stop. Returns both loads and how
+    often nginx was reloaded."""
+    port, proxy_port = free_port(), free_port()
+    config = scale_out_config(shared_directory, port, proxy_port)
+    if not retries:
+        config = replaced(config, RETRIES, "proxy_next_upstream off;")
+
+    def start(host: str) -> ServerProcess:
+        env = example_env(HOST=host, PORT=str(port), DRAIN_DELAY=drain_delay)
+        server = servers.start_command(
+            [sys.executable, "manage.py", "prodserver", "web"],
+            port,
+            cwd=EXAMPLE_PROJECT,
+            env=env,
+            base_url=f"http://{host}:{port}",
+        )
+        server.wait_ready("/readyz")
+        return server
+
+    instances = [start(host) for host in ("127.0.0.2", "127.0.0.3")]
+    proxy = NginxProcess(nginx, config, shared_directory)
+    front = f"http://127.0.0.1:{proxy_port}"
+    try:
+        proxy.wait_listening(shared_directory / "nginx.pid")
+        with (
+            ReadinessController(proxy, "/readyz") as controller,
+            BoundedLoad(f"{front}/request-info/", seconds_limit=LOAD_SECONDS_LIMIT) as gets,
+            BoundedLoad(
+                f"{front}/upload/", body=b"x" * 2048, seconds_limit=LOAD_SECONDS_LIMIT
+            ) as posts,
+        ):
+            gets.wait_for_more(200)
+            posts.wait_for_more(200)
+            assert instances[0].stop() == 0
+            gets.wait_for_more(200)  # served by the other instance alone
+            posts.wait_for_more(200)
+            reloads = controller.reloads
+    finally:
+        proxy.stop()
+    assert instances[1].stop() == 0
+    return gets, posts, reloads
+
+
+@pytest.mark.parametrize("retries", [True, False], ids=["recipe", "no-retries"])
+def test_draining_one_instance_behind_nginx_without_a_failed_request(
+    servers: ServerFactory, nginx: Nginx, shared_directory: Path, retries: bool
+) -> None:
+    """With a drain delay, the instance keeps serving while its readiness path says 503 and
+    nginx stops sending to it; only then does it stop. No request fails, POSTs included,
+    under the recipe and even with nginx retrying nothing (as a Kubernetes Service). No
+    sleep anywhere: the server waits itself."""
+    gets, posts, reloads = sigterm_one_of_two_behind_nginx(
+        servers, nginx, shared_directory, "3", retries
+    )
+    assert gets.failures == [], gets.failures[:5]
+    assert posts.failures == [], posts.failures[:5]
+    assert reloads >= 1
+    assert gets.succeeded >= 400
+    assert posts.succeeded >= 400
+
+
+def test_without_a_drain_delay_requests_fail_where_nothing_retries(
+    servers: ServerFactory, nginx: Nginx, shared_directory: Path
+) -> None:
+    """The difference the drain delay makes: without it the instance stops accepting at
+    once, before the readiness poll has taken it out, and what is sent to it meanwhile
+    fails when nothing retries (a Kubernetes Service; or POSTs already sent)."""
+    gets, posts, _ = sigterm_one_of_two_behind_nginx(
+        servers, nginx, shared_directory, "0", retries=False
+    )
+    failed = gets.failures + posts.failures
+    assert failed, "every request succeeded without a drain delay"
+    assert all(failure == "status 502" for failure in failed), failed[:5]
 
 
 # --- supervisor and circus --------------------------------------------------------------
@@ -463,7 +559,9 @@ def test_circus_watcher_hands_over_the_socket(servers: ServerFactory, tmp_path: 
 # --- Kubernetes -------------------------------------------------------------------------
 
 
-def test_kubernetes_probes_and_grace_period_match_the_server(servers: ServerFactory) -> None:
+def test_kubernetes_probes_drain_and_grace_period_match_the_server(
+    servers: ServerFactory,
+) -> None:
     deployment = yaml.safe_load((DEPLOY / "kubernetes/deployment.yaml").read_text())
     service = yaml.safe_load((DEPLOY / "kubernetes/service.yaml").read_text())
     pod = deployment["spec"]["template"]["spec"]
@@ -471,24 +569,31 @@ def test_kubernetes_probes_and_grace_period_match_the_server(servers: ServerFact
     assert "command" not in container, "the image's CMD runs"
     assert "args" not in container
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
-    pre_stop = container["lifecycle"]["preStop"]["exec"]["command"]
-    assert pre_stop[0] == "sleep"
-    assert pod["terminationGracePeriodSeconds"] > int(pre_stop[1]) + GRACEFUL_TIMEOUT
+    assert "lifecycle" not in container, "no preStop: the drain delay does its work"
+    assert pod["terminationGracePeriodSeconds"] > GRACEFUL_TIMEOUT
     assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
     assert service["spec"]["ports"][0]["targetPort"] == container["ports"][0]["name"]
 
     port = free_port()
     env = {**dockerfile_env(), "HOST": "127.0.0.1", "PORT": str(port)}
     env.update({item["name"]: item["value"] for item in container.get("env", [])})
+    drain_delay = float(env["DRAIN_DELAY"])
+    assert 0 < drain_delay < GRACEFUL_TIMEOUT
     command = json.loads(dict(dockerfile_instructions())["CMD"])
     server = servers.start_command([sys.executable, *command[1:]], port, EXAMPLE_PROJECT, env)
-    server.wait_ready()
+    readiness = container["readinessProbe"]["httpGet"]["path"]
+    server.wait_ready(readiness)
+    pod_ip = {"Host": "10.1.2.3:8000"}
     for probe in ("readinessProbe", "livenessProbe"):
         path = container[probe]["httpGet"]["path"]
-        assert server.get(path, headers={"Host": "10.1.2.3:8000"}).status_code == 200
-    # SIGTERM after preStop: the graceful timeout the grace period was sized for.
+        assert server.get(path, headers=pod_ip).status_code == 200
+    # SIGTERM: serving on, readiness 503, for the drain delay; then a graceful stop, the
+    # whole within the graceful timeout the grace period was sized for.
     settings = (EXAMPLE_PROJECT / "example_project/settings.py").read_text()
     assert re.search(rf"^GRACEFUL_TIMEOUT = {GRACEFUL_TIMEOUT}$", settings, re.MULTILINE)
     started = time.monotonic()
-    assert server.stop(signal.SIGTERM) == 0
-    assert time.monotonic() - started < GRACEFUL_TIMEOUT
+    server.process.send_signal(signal.SIGTERM)
+    wait_for(lambda: server.get(readiness, headers=pod_ip).status_code == 503, 10, "readiness 503")
+    assert server.get("/health/").status_code == 200
+    assert server.process.wait(GRACEFUL_TIMEOUT) == 0
+    assert drain_delay <= time.monotonic() - started < GRACEFUL_TIMEOUT

@@ -321,8 +321,11 @@ def test_the_kubernetes_deployment_for_your_own_project() -> None:
     assert "command" not in container
     assert "args" not in container
     assert container["ports"] == [{"containerPort": int(args["port"])}]
-    for probe in ("readinessProbe", "livenessProbe"):
-        assert container[probe]["tcpSocket"]["port"] == int(args["port"])
+    paths = {"readinessProbe": args["readiness-path"], "livenessProbe": args["liveness-path"]}
+    for probe, path in paths.items():
+        assert container[probe]["httpGet"] == {"path": path, "port": int(args["port"])}
+    assert "lifecycle" not in container, "no preStop: the drain delay does its work"
+    assert float(args["drain-delay"]) < int(args["timeout-graceful-shutdown"])
     assert spec["terminationGracePeriodSeconds"] > int(args["timeout-graceful-shutdown"])
     security = container["securityContext"]
     assert security["readOnlyRootFilesystem"] is True

@@ -11,6 +11,7 @@ from ..options.redaction import redacted
 from ..options.schema import OptionSchema
 from ..options.translation import OptionValue, TranslatedArgs, check_on_machine, translate
 from .asgi_handler import HandlerChoice
+from .health_options import HealthChoice
 from .log_options import LogChoice
 from .sockets import systemd_socket_count
 
@@ -21,6 +22,15 @@ class KeepAlive:
 
     option: str
     default: int
+
+
+@dataclass(frozen=True)
+class GracefulTimeout:
+    """A server's option for how long a graceful stop may take, and its default in seconds
+    (None: it waits for ever)."""
+
+    option: str
+    default: float | None
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,8 @@ class BaseServerBackend:
     application_setting: ClassVar[str | None] = None
     #: The keep-alive option and its default, for the deploy checks.
     keep_alive: ClassVar[KeepAlive | None] = None
+    #: The graceful-stop timeout option and its default, which a drain delay comes out of.
+    graceful_timeout: ClassVar[GracefulTimeout | None] = None
     #: The option listing the proxies whose X-Forwarded-* headers are trusted.
     trusted_proxies_option: ClassVar[str | None] = None
     #: The on/off option that makes the server read proxy headers, where it has one.
@@ -93,6 +105,8 @@ class BaseServerBackend:
     #: How the process logs: the servers' text or JSON lines, and our access-line format
     #: where the server has none of its own (``log_options.py``).
     logs: LogChoice = LogChoice()
+    #: The health paths the server answers itself and its drain delay (``health_options.py``).
+    health: HealthChoice = HealthChoice()
 
     def __init__(self, **server_args: Any) -> None:
         self.server_args = server_args
@@ -187,6 +201,15 @@ class BaseServerBackend:
             return None
         configured = self.translated.values.get(self.keep_alive.option)
         return int(str(configured)) if configured is not None else self.keep_alive.default
+
+    def graceful_timeout_seconds(self) -> float | None:
+        """The graceful timeout the server will use (None: unlimited, or not declared)."""
+        if self.graceful_timeout is None:
+            return None
+        configured = self.effective_values().get(self.graceful_timeout.option)
+        if configured is None:
+            return self.graceful_timeout.default
+        return float(str(configured))
 
 
 def tcp_bind(host: str, port: object, tls: bool) -> Bind:

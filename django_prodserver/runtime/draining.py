@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import socket
 import time
+from types import FrameType
 
 from uvicorn.config import Config
 from uvicorn.server import Server
+
+from .drain import DrainDelay
 
 logger = logging.getLogger("uvicorn.error")
 
@@ -28,6 +32,20 @@ LONGEST_WAIT_SECONDS = 5.0
 
 
 class DrainingServer(Server):
+    #: The drain delay this server keeps after SIGTERM, when it is the process that got it
+    #: (a single-process server; a supervisor keeps it for its workers).
+    drain: DrainDelay | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig == signal.SIGTERM and self.drain is not None and self.drain.begin():
+            return  # uvicorn's own handling follows once the delay is over (on_tick)
+        super().handle_exit(sig, frame)
+
+    async def on_tick(self, counter: int) -> bool:
+        if self.drain is not None and self.drain.over and not self.should_exit:
+            super().handle_exit(signal.SIGTERM, None)
+        return await super().on_tick(counter)
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.stop_accepting()
         deadline = time.monotonic() + min(self.config.timeout_keep_alive, LONGEST_WAIT_SECONDS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import os
 import signal
 import sys
@@ -22,6 +23,12 @@ from typing import Any
 from gunicorn.app.wsgiapp import WSGIApplication
 
 from django_prodserver.runtime.access_log import escape_access_atoms
+from django_prodserver.runtime.drain import DrainDelay
+from django_prodserver.runtime.health import (
+    HealthPaths,
+    omit_health_from_gunicorn_access,
+    with_wsgi_health_paths,
+)
 from django_prodserver.runtime.json_logs import use_json_lines
 from django_prodserver.runtime.server_loggers import reenable_server_loggers
 
@@ -31,9 +38,13 @@ GC_FREEZE_VARIABLE = "PRODSERVER_GC_FREEZE"
 
 
 class ProdserverGunicorn(WSGIApplication):
-    def __init__(self, restart_args: list[str], restart_cwd: str) -> None:
+    def __init__(
+        self, restart_args: list[str], restart_cwd: str, drain: DrainDelay | None = None
+    ) -> None:
         self.restart_args = restart_args
         self.restart_cwd = restart_cwd
+        self.drain = drain
+        self.health = HealthPaths.from_environment()
         super().__init__("%(prog)s [OPTIONS] [APP_MODULE]", prog="gunicorn")
 
     def load_config(self) -> None:
@@ -48,12 +59,19 @@ class ProdserverGunicorn(WSGIApplication):
             }
             arbiter.handle_winch = types.MethodType(handle_winch, arbiter)
             escape_access_atoms(arbiter.log)
+            if self.health.configured and not self.health.logged:
+                omit_health_from_gunicorn_access(arbiter.log)
+            if self.drain is not None:
+                keep_drain_delay(arbiter, self.drain)
             configured_hook(arbiter)
 
         self.cfg.set("on_starting", prepare_arbiter)
 
     def load(self) -> Any:
         application = super().load()
+        if not getattr(self.cfg.worker_class, "answers_health_paths", False):
+            # gunicorn's own WSGI workers; our uvicorn worker answers them itself.
+            application = with_wsgi_health_paths(application, self.health, None)
         reenable_server_loggers()
         use_json_lines()
         if self.cfg.preload_app and os.environ.get(GC_FREEZE_VARIABLE) != "0":
@@ -76,10 +94,34 @@ def handle_winch(arbiter: Any) -> None:
         arbiter.log.debug("SIGWINCH ignored: no new master was started with SIGUSR2")
 
 
+def keep_drain_delay(arbiter: Any, drain: DrainDelay) -> None:
+    """SIGTERM starts the drain delay: the master keeps its listeners and workers (and
+    replaces a worker that dies) until it is over, then stops as gunicorn does, with what is
+    left of ``graceful_timeout``. A second SIGTERM, SIGINT and SIGQUIT stop at once."""
+    handle_term = arbiter.handle_term
+    manage_workers = arbiter.manage_workers
+
+    def handle_term_after_delay() -> None:
+        if drain.begin():
+            left = drain.left_of(arbiter.cfg.graceful_timeout) or arbiter.cfg.graceful_timeout
+            arbiter.cfg.set("graceful_timeout", int(left))
+            return
+        handle_term()
+
+    def manage_workers_until_drained() -> None:
+        manage_workers()
+        if drain.over:
+            raise StopIteration  # gunicorn's main loop then halts, as on SIGTERM
+
+    arbiter.handle_term = handle_term_after_delay
+    arbiter.manage_workers = manage_workers_until_drained
+
+
 def main() -> None:
     context = json.loads(os.environ.pop(CONTEXT_VARIABLE))
     sys.path[:] = context["sys_path"]
-    ProdserverGunicorn(context["restart_args"], context["restart_cwd"]).run()
+    drain = DrainDelay.from_environment(logging.getLogger("gunicorn.error"))
+    ProdserverGunicorn(context["restart_args"], context["restart_cwd"], drain).run()
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import logging
 import os
 import signal
 import sys
+from functools import partial
 from types import FrameType
 from typing import Any, ClassVar
 
@@ -36,6 +37,7 @@ from .._compat import exit_after_failed_startup, gunicorn_root_path
 from .._compat import uvicorn_takes_ssl_context_factory as takes_ssl_context_factory
 from .access_log import GunicornAccessLog, escape_access_atoms
 from .draining import RecyclingServer
+from .health import HealthPaths, omit_health_lines, with_health_paths
 from .json_logs import use_json_lines
 from .limits import RequestLimits, limited_protocol
 from .server_loggers import reenable_server_loggers
@@ -45,6 +47,9 @@ from .worker_args import config_kwargs_from_environment
 
 class UvicornWorker(Worker):
     CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "auto", "http": "auto"}
+    #: The master leaves the health paths (``health.py``) to this worker: the application
+    #: it loads is an ASGI one.
+    answers_health_paths: ClassVar[bool] = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -133,9 +138,13 @@ class UvicornWorker(Worker):
         # uvicorn takes TERM and INT while serving (graceful) and raises them again once
         # drained, which this handler turns into a clean exit.
         signal.signal(signal.SIGTERM, exit_cleanly)
-        application = self.wsgi
+        health = HealthPaths.from_environment()
+        access_log = None
         if not self.uvicorn_logging and self.access_log:
-            application = GunicornAccessLog(application, self.log)
+            access_log = partial(GunicornAccessLog, log=self.log)
+        elif self.uvicorn_logging:
+            omit_health_lines("uvicorn.access", health)
+        application = with_health_paths(self.wsgi, health, access_log)
         config = Config(
             application, access_log=self.uvicorn_logging and self.access_log, **self.config_kwargs
         )

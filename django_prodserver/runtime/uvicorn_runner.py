@@ -14,7 +14,7 @@ import os
 import socket
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -25,7 +25,9 @@ from uvicorn.supervisors import ChangeReload, Multiprocess
 
 from .._compat import exit_after_failed_startup, uvicorn_supervisor
 from .access_log import ACCESS_LOGGER, AccessLineWriter, FormattedAccessLog, log_to_stdout
+from .drain import DrainDelay
 from .draining import DrainingServer
+from .health import HealthPaths, omit_health_lines, with_health_paths
 from .json_logs import use_json_lines
 from .limits import RequestLimits, limited_protocol
 from .systemd import notify_ready
@@ -57,11 +59,22 @@ class NotifyingMultiprocess(Multiprocess):
     with uvicorn's start-up failure status when a worker cannot start (its application
     or lifespan start-up fails), instead of restarting it forever."""
 
+    #: The drain delay the supervisor keeps after SIGTERM, for all its workers.
+    drain: DrainDelay | None = None
+
     def init_processes(self) -> None:
         super().init_processes()
         notify_ready(f"uvicorn supervising {self.config.workers} workers")
 
+    def handle_term(self) -> None:
+        if self.drain is not None and self.drain.begin():
+            return  # the workers serve on; keep_subprocess_alive() stops them once it is over
+        super().handle_term()
+
     def keep_subprocess_alive(self) -> None:
+        if self.drain is not None and self.drain.over and not self.should_exit.is_set():
+            super().handle_term()
+            return
         failed = [worker for worker in self.processes if worker.process.exitcode == STARTUP_FAILURE]
         if failed and not self.should_exit.is_set():
             logger.error(
@@ -104,17 +117,18 @@ class ProdserverConfig(Config):
         super().configure_logging()
         if self.access_lines is not None:
             log_to_stdout(ACCESS_LOGGER, logging.getLogger("uvicorn.access").level)
+        omit_health_lines("uvicorn.access")
         use_json_lines()
 
     def load(self) -> None:
         super().load()
-        if self.access_lines is not None:
-            writer = AccessLineWriter(
-                self.access_lines.format,
-                self.access_lines.json_lines,
-                self.access_lines.request_id_header,
-            )
-            self.loaded_app = FormattedAccessLog(self.loaded_app, writer)
+        access = self.access_lines
+        access_log: Callable[[Any], Any] | None = None
+        if access is not None:
+            writer = AccessLineWriter(access.format, access.json_lines, access.request_id_header)
+            access_log = partial(FormattedAccessLog, writer=writer)
+        health = HealthPaths.from_environment()
+        self.loaded_app = with_health_paths(self.loaded_app, health, access_log)
         use_json_lines()  # again: importing the application ran django.setup()
 
 
@@ -139,6 +153,9 @@ def run(
     if app_dir is not None:
         sys.path.insert(0, app_dir)
     config = ProdserverConfig(app, access=access, **kwargs)
+    drain = None if config.should_reload else DrainDelay.from_environment(logger)
+    if drain is not None:
+        config.timeout_graceful_shutdown = drain.left_of(config.timeout_graceful_shutdown)  # type: ignore[assignment]
     if limits is not None:
         config.prodserver_limits = limits  # type: ignore[attr-defined]
         limited_protocol(config)
@@ -149,6 +166,8 @@ def run(
     # The socket file this process bound, if any: the only one it may remove.
     owned = socket_file_identity(config.uds) if sockets and config.uds else None
     server = NotifyingServer(config=config)
+    if config.workers == 1:
+        server.drain = drain
     try:
         if config.should_reload or config.workers > 1:
             if not sockets:
@@ -159,6 +178,7 @@ def run(
                 ChangeReload(config, target=server.run, sockets=sockets).run()
             else:
                 workers = supervisor(config, server, sockets)
+                workers.drain = drain
                 workers.run()
                 if workers.startup_failed:
                     sys.exit(STARTUP_FAILURE)

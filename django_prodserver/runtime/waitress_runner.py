@@ -1,6 +1,7 @@
 """waitress with a graceful stop: on SIGTERM or SIGINT it stops accepting, lets the requests
 in flight finish (up to the graceful timeout) and exits 0. waitress by hand has no such
-stop: its process ends at once, cutting off what is in flight."""
+stop: its process ends at once, cutting off what is in flight. With a drain delay
+(``drain.py``), SIGTERM first keeps it serving for that long."""
 
 from __future__ import annotations
 
@@ -12,16 +13,25 @@ from types import FrameType
 from typing import Any
 
 from .access_log import ACCESS_LOGGER, log_to_stdout
+from .drain import DrainDelay
 from .json_logs import use_json_lines
-from .wsgi_access_log import WSGIAccessLog
 
 
 class GracefulStop:
-    def __init__(self) -> None:
+    def __init__(self, drain: DrainDelay | None = None) -> None:
         self.requested = False
+        self.drain = drain
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if signum == signal.SIGTERM and self.drain is not None and self.drain.begin():
+            return  # serving on until the delay is over (see ``due``)
         self.requested = True
+
+    @property
+    def due(self) -> bool:
+        if not self.requested and self.drain is not None and self.drain.over:
+            self.requested = True
+        return self.requested
 
 
 def prepare_logging(access_lines: bool) -> None:
@@ -39,15 +49,21 @@ def prepare_logging(access_lines: bool) -> None:
 
 
 def serve(
-    application: Callable[..., Any], options: dict[str, Any], graceful_timeout: float
+    application: Callable[..., Any],
+    options: dict[str, Any],
+    graceful_timeout: float,
+    access_lines: bool = False,
 ) -> None:
     from waitress.channel import HTTPChannel
     from waitress.server import BaseWSGIServer, create_server
 
-    prepare_logging(isinstance(application, WSGIAccessLog))
+    prepare_logging(access_lines)
+    drain = DrainDelay.from_environment(logging.getLogger("waitress"))
+    if drain is not None:
+        graceful_timeout = drain.left_of(graceful_timeout) or graceful_timeout
     server = create_server(application, **options)
     server.print_listen("Serving on http://{}:{}")
-    stop = GracefulStop()
+    stop = GracefulStop(drain)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     socket_map = server.map if hasattr(server, "map") else server._map
@@ -60,7 +76,7 @@ def serve(
                 use_poll=server.adj.asyncore_use_poll,
                 count=1,
             )
-            if not stop.requested:
+            if not stop.due:
                 continue
             if deadline is None:
                 deadline = time.monotonic() + graceful_timeout

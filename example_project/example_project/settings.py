@@ -71,6 +71,10 @@ SOCKET_PATH = os.environ.get("PRODSERVER_SOCKET", "/run/prodserver/web.sock")
 # Seconds in-flight requests get after SIGTERM; Kubernetes' terminationGracePeriodSeconds
 # and systemd's TimeoutStopSec leave room for it (example_project/deploy/).
 GRACEFUL_TIMEOUT = 20
+# Seconds to keep serving after SIGTERM, the readiness path answering 503, while a load
+# balancer or Kubernetes stops sending requests here; part of GRACEFUL_TIMEOUT. 0 stops at
+# once (the Kubernetes manifest sets 5).
+DRAIN_DELAY = os.environ.get("DRAIN_DELAY", "0")
 
 # The task queues: Redis for Celery and RQ, the database for Django's tasks and django-q2.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -85,7 +89,15 @@ Q_CLUSTER = {"name": "example", "workers": 1, "orm": "default", "timeout": 60, "
 PRODUCTION_PROCESSES = {
     "web": {
         "BACKEND": "django_prodserver.backends.uvicorn.UvicornServer",
-        "ARGS": {"host": HOST, "port": PORT, "timeout-graceful-shutdown": GRACEFUL_TIMEOUT},
+        "ARGS": {
+            "host": HOST,
+            "port": PORT,
+            "timeout-graceful-shutdown": GRACEFUL_TIMEOUT,
+            # Answered by the server itself, before Django: cheap, no database, any Host.
+            "liveness-path": "/livez",
+            "readiness-path": "/readyz",
+            "drain-delay": DRAIN_DELAY,
+        },
     },
     "web-behind-nginx": {
         "BACKEND": "django_prodserver.backends.uvicorn.UvicornServer",

@@ -1,5 +1,5 @@
-"""The one bounded load generator: GET requests from a few threads until stopped, or until
-the count or time limit, whichever comes first."""
+"""The one bounded load generator: GET requests (or POSTs of a body) from a few threads
+until stopped, or until the count or time limit, whichever comes first."""
 
 from __future__ import annotations
 
@@ -28,8 +28,11 @@ class BoundedLoad:
         keep_alive: bool = True,
         requests_limit: int = REQUESTS_LIMIT,
         seconds_limit: float = SECONDS_LIMIT,
+        body: bytes | None = None,
     ) -> None:
         self.url = url
+        #: POSTed when given: a request nginx never retries on another instance once sent.
+        self.body = body
         self.keep_alive = keep_alive
         self.requests_limit = min(requests_limit, REQUESTS_LIMIT)
         self.deadline = time.monotonic() + min(seconds_limit, SECONDS_LIMIT)
@@ -61,7 +64,10 @@ class BoundedLoad:
                     if self.succeeded + len(self.failures) >= self.requests_limit:
                         return
                 try:
-                    response = client.get(self.url)
+                    if self.body is None:
+                        response = client.get(self.url)
+                    else:
+                        response = client.post(self.url, content=self.body)
                 except httpx.HTTPError as error:
                     self._failed(f"{type(error).__name__}: {error}")
                     continue

@@ -626,4 +626,24 @@ MISTAKES = [
         web({"log-format": "json", "request-id-header": "x request id"}, GUNICORN_UVICORN),
         f"{WHERE}['ARGS']['request-id-header']: 'x request id' is not a header name",
     ),
+    Mistake(
+        "Health: a readiness path that is not a path",
+        web({"readiness-path": "readyz"}, GUNICORN),
+        f"{WHERE}['ARGS']['readiness-path']: 'readyz' is not a path the server can answer "
+        "itself; give a path such as '/readyz'",
+    ),
+    Mistake(
+        "Health: one path for liveness and readiness",
+        web({"liveness-path": "/healthz", "readiness-path": "/healthz"}),
+        f"{WHERE}['ARGS']['readiness-path']: is '/healthz', the liveness path too",
+    ),
+    Mistake(
+        "Drain: a delay in milliseconds",
+        web(
+            {"drain-delay": "5000"},
+            GRANIAN,
+        ),
+        f"{WHERE}['ARGS']['drain-delay']: '5000' is not a number of seconds from 0 to 600",
+        needs="granian",
+    ),
 ]

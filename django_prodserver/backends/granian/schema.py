@@ -10,6 +10,7 @@ from ...errors import BackendError
 from ...options.readers.click import schema_from_click
 from ...options.schema import OptionSchema, Refusal
 from ..asgi_handler import HANDLER_OPTIONS, refused_under_wsgi
+from ..health_options import HEALTH_OPTIONS
 from ..log_options import LOG_OPTIONS_WITH_ACCESS_FORMAT
 from ..tls import TLSOptions
 
@@ -60,6 +61,7 @@ def granian_schema() -> OptionSchema:
         schema_from_click(cli, "granian")
         .with_aliases(PYTHON_API_NAMES)
         .merged_with(LOG_OPTIONS_WITH_ACCESS_FORMAT, "granian")
+        .merged_with(HEALTH_OPTIONS, "granian")
         .refusing(REFUSED)
     )
 

@@ -3,16 +3,20 @@ this process (Granian's own supervisor, then its worker processes)."""
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import ClassVar
 
 from ...errors import ConflictingOptionsError, InvalidValueError, ServerEnvironmentError
 from ...options.schema import InvalidValue, OptionSchema
 from ...options.translation import OptionValue
+from ...runtime.health_target import ENTRY_POINT as HEALTH_ENTRY_POINT
+from ...runtime.health_target import target_environment
 from ...runtime.signals import sigterm_exits_zero
 from ..applications import find_application
 from ..asgi_handler import check_handler_environment, handler_choice, with_environment
-from ..base import BaseServerBackend, Bind, ServerDescription, is_loopback
+from ..base import BaseServerBackend, Bind, GracefulTimeout, ServerDescription, is_loopback
+from ..health_options import health_choice
 from ..log_options import ACCESS_LOG_FORMAT, log_choice
 from ..sockets import check_bindable, check_unix_socket_path
 from ..tls import check_tls
@@ -34,6 +38,8 @@ class GranianASGIServer(BaseServerBackend):
     # Granian has no option to serve an inherited socket (no --fd), so no LISTEN_FDS.
     takes_systemd_sockets = False
     keep_alive = None
+    #: Granian waits for ever for its workers to stop, unless told a kill timeout.
+    graceful_timeout = GracefulTimeout("workers-kill-timeout", None)
 
     @classmethod
     def option_schema(cls) -> OptionSchema:
@@ -61,7 +67,10 @@ class GranianASGIServer(BaseServerBackend):
             self._translate_access_format(self.logs.access_log_format)
         application = find_application(self.application_setting)
         self.application = application.import_string  # module:attribute, as Granian takes it
+        self.health = health_choice(self.translated)
         self.target = self.handler.target(self.application)
+        if self.health.answers_health_paths:
+            self.target = HEALTH_ENTRY_POINT
         if application.origin:
             self.notes.append(application.origin)
 
@@ -124,9 +133,30 @@ class GranianASGIServer(BaseServerBackend):
             handler=self.handler.described(),
         )
 
+    def process_environment(self) -> dict[str, str]:
+        """What Granian's processes read: the handler's, the logs' and the health paths'
+        choices, and the application behind the health paths."""
+        environment = {
+            **self.handler.environment(self.application),
+            **self.logs.environment(),
+            **self.health.environment(),
+        }
+        if self.health.answers_health_paths:
+            interface = "wsgi" if self.interface == "wsgi" else "asgi"
+            environment.update(target_environment(self.handler.target(self.application), interface))
+        return environment
+
     def command_line(self, redact: bool = False) -> list[str]:
-        environment = {**self.handler.environment(self.application), **self.logs.environment()}
-        return with_environment(environment, super().command_line(redact))
+        return with_environment(self.process_environment(), super().command_line(redact))
+
+    def graceful_timeout_seconds(self) -> float | None:
+        """``workers-kill-timeout`` takes Granian's durations ('30', '1m30s')."""
+        configured = self.translated.values.get("workers-kill-timeout")
+        if configured is None:
+            return None
+        from granian.cli import Duration
+
+        return float(Duration().convert(str(configured), None, None))
 
     def environment_source(self) -> str:
         return "GRANIAN_* variables"
@@ -135,11 +165,13 @@ class GranianASGIServer(BaseServerBackend):
         import click
         from granian.cli import cli
 
+        from ...runtime.drain import DrainDelay
+        from ...runtime.granian_drain import drain_delay_in_granian
         from ...runtime.granian_logging import json_lines_in_granian
 
-        os.environ.update(self.handler.environment(self.application))
-        os.environ.update(self.logs.environment())
-        with sigterm_exits_zero(), json_lines_in_granian():
+        os.environ.update(self.process_environment())
+        drain = DrainDelay.from_environment(logging.getLogger("_granian"))
+        with sigterm_exits_zero(), json_lines_in_granian(), drain_delay_in_granian(drain):
             try:
                 status = cli.main(
                     args=list(args),

@@ -10,6 +10,7 @@ from typing import Any
 from ...errors import BackendError
 from ...options.schema import InvalidValue, OptionSchema, Refusal, ServerOption, Validator
 from ..asgi_handler import HANDLER_OPTIONS, refused_under_wsgi
+from ..health_options import HEALTH_OPTIONS
 from ..log_options import LOG_OPTIONS
 from ..uvicorn.schema import UDS_MODE, uvicorn_schema
 
@@ -115,6 +116,7 @@ def gunicorn_uvicorn_schema() -> OptionSchema:
         gunicorn.merged_with(uvicorn_only_schema(), "gunicorn")
         .merged_with(HANDLER_OPTIONS, "gunicorn")
         .merged_with(LOG_OPTIONS, "gunicorn")
+        .merged_with(HEALTH_OPTIONS, "gunicorn")
         .refusing(split)
     )
 
@@ -242,5 +244,6 @@ def gunicorn_wsgi_schema() -> OptionSchema:
     return (
         gunicorn_schema()
         .merged_with(LOG_OPTIONS, "gunicorn")
+        .merged_with(HEALTH_OPTIONS, "gunicorn")
         .refusing(refused_under_wsgi("django_prodserver.backends.gunicorn.GunicornUvicornServer"))
     )

@@ -29,7 +29,15 @@ from ...runtime.worker_args import ENVIRONMENT_VARIABLE as UVICORN_ARGS_VARIABLE
 from ...runtime.worker_args import encode
 from ..applications import check_lifespan, find_application
 from ..asgi_handler import check_handler_environment, handler_choice
-from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription, is_loopback
+from ..base import (
+    BaseServerBackend,
+    Bind,
+    GracefulTimeout,
+    KeepAlive,
+    ServerDescription,
+    is_loopback,
+)
+from ..health_options import health_choice
 from ..log_options import log_choice
 from ..sockets import check_bindable, check_systemd_sockets, check_unix_socket_path
 from ..tls import TLSOptions, check_tls
@@ -106,6 +114,7 @@ class GunicornServer(BaseServerBackend):
     program = "gunicorn"
     application_setting: ClassVar[str] = "WSGI_APPLICATION"
     keep_alive = KeepAlive("keep-alive", 2)
+    graceful_timeout = GracefulTimeout("graceful-timeout", 30)
     trusted_proxies_option = "forwarded-allow-ips"
     reload_option = "reload"
     takes_systemd_sockets = True
@@ -174,6 +183,7 @@ class GunicornServer(BaseServerBackend):
     def validate(self) -> None:
         self._check_worker_interface()
         self.logs = log_choice(self.translated, "access-logformat")
+        self.health = health_choice(self.translated)
         if self.logs.json_lines and "logger-class" in self.translated.values:
             raise ConflictingOptionsError(
                 self.translated.where("logger-class"),
@@ -247,7 +257,7 @@ class GunicornServer(BaseServerBackend):
                 check_bindable(str(address[0]), int(address[1]), where, where)
 
     def worker_environment(self, redact: bool = False) -> dict[str, str]:
-        return self.logs.environment()
+        return {**self.logs.environment(), **self.health.environment()}
 
     def command_line(self, redact: bool = False) -> list[str]:
         from_environment = {}

@@ -13,6 +13,7 @@ from ...options.readers.click import schema_from_click
 from ...options.schema import InvalidValue, OptionSchema, ServerOption, Validator
 from ...options.translation import TranslatedArgs
 from ..asgi_handler import HANDLER_OPTIONS
+from ..health_options import HEALTH_OPTIONS
 from ..log_options import LOG_OPTIONS_WITH_ACCESS_FORMAT
 from ..sockets import parse_mode
 from ..tls import TLSOptions
@@ -142,8 +143,10 @@ PRODSERVER_UVICORN_OPTIONS = OptionSchema(
 
 @cache
 def uvicorn_schema_with_our_options() -> OptionSchema:
-    ours = PRODSERVER_UVICORN_OPTIONS.merged_with(HANDLER_OPTIONS, "prodserver").merged_with(
-        LOG_OPTIONS_WITH_ACCESS_FORMAT, "prodserver"
+    ours = (
+        PRODSERVER_UVICORN_OPTIONS.merged_with(HANDLER_OPTIONS, "prodserver")
+        .merged_with(LOG_OPTIONS_WITH_ACCESS_FORMAT, "prodserver")
+        .merged_with(HEALTH_OPTIONS, "prodserver")
     )
     return uvicorn_schema().merged_with(ours, "uvicorn")
 

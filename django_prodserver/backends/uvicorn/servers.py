@@ -17,7 +17,15 @@ from ..asgi_handler import (
     handler_choice,
     with_environment,
 )
-from ..base import BaseServerBackend, Bind, KeepAlive, ServerDescription, tcp_bind
+from ..base import (
+    BaseServerBackend,
+    Bind,
+    GracefulTimeout,
+    KeepAlive,
+    ServerDescription,
+    tcp_bind,
+)
+from ..health_options import health_choice
 from ..log_options import log_choice
 from ..sockets import (
     bind_unix_socket,
@@ -56,6 +64,7 @@ class UvicornServer(BaseServerBackend):
     program = "uvicorn"
     application_setting: ClassVar[str] = "ASGI_APPLICATION"
     keep_alive = KeepAlive("timeout-keep-alive", 5)
+    graceful_timeout = GracefulTimeout("timeout-graceful-shutdown", None)
     trusted_proxies_option = "forwarded-allow-ips"
     proxy_headers_option = "proxy-headers"
     reload_option = "reload"
@@ -75,6 +84,7 @@ class UvicornServer(BaseServerBackend):
         check_uvicorn_combination(self.translated)
         self.handler = self._handler_choice()
         self.logs = log_choice(self.translated)
+        self.health = health_choice(self.translated)
         application = find_application(self.application_setting)
         check_lifespan(self.translated, application)
         self.application = application.import_string
@@ -202,6 +212,7 @@ class UvicornServer(BaseServerBackend):
 
         os.environ.update(self.handler.environment(self.application))
         os.environ.update(self.logs.environment())
+        os.environ.update(self.health.environment())
 
         with (
             sigterm_exits_zero(),

@@ -9,6 +9,7 @@ from typing import Any
 
 from ...errors import BackendError
 from ...options.schema import InvalidValue, OptionSchema, Refusal, ServerOption, Validator
+from ..health_options import HEALTH_OPTIONS
 from ..log_options import LOG_OPTIONS_WITH_ACCESS_FORMAT
 
 INSTALL_HINT = "pip install 'django-prodserver[waitress]'"
@@ -70,6 +71,7 @@ def waitress_schema() -> OptionSchema:
     return (
         OptionSchema("waitress-serve", options + OUR_OPTIONS)
         .merged_with(LOG_OPTIONS_WITH_ACCESS_FORMAT, "waitress-serve")
+        .merged_with(HEALTH_OPTIONS, "waitress-serve")
         .refusing(REFUSED)
     )
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ...options.schema import OptionSchema
 from ..applications import find_application
 from ..asgi_handler import with_environment
-from ..base import BaseServerBackend, Bind, ServerDescription, is_loopback, tcp_bind
+from ..base import (
+    BaseServerBackend,
+    Bind,
+    GracefulTimeout,
+    ServerDescription,
+    is_loopback,
+    tcp_bind,
+)
+from ..health_options import health_choice
 from ..log_options import log_choice
 from ..sockets import check_bindable, check_unix_socket_path
 from .schema import DEFAULT_GRACEFUL_TIMEOUT, GRACEFUL_TIMEOUT, waitress_schema
@@ -24,6 +32,7 @@ class WaitressServer(BaseServerBackend):
     program = "waitress-serve"
     application_setting: ClassVar[str] = "WSGI_APPLICATION"
     trusted_proxies_option = "trusted-proxy"
+    graceful_timeout = GracefulTimeout(GRACEFUL_TIMEOUT, DEFAULT_GRACEFUL_TIMEOUT)
 
     @classmethod
     def option_schema(cls) -> OptionSchema:
@@ -31,6 +40,7 @@ class WaitressServer(BaseServerBackend):
 
     def validate(self) -> None:
         self.logs = log_choice(self.translated)
+        self.health = health_choice(self.translated)
         application = find_application(self.application_setting)
         self.application = application.import_string
         if application.origin:
@@ -83,23 +93,30 @@ class WaitressServer(BaseServerBackend):
         from waitress.adjustments import Adjustments
 
         from ...runtime.access_log import AccessLineWriter
+        from ...runtime.health import HealthPaths, with_wsgi_health_paths
         from ...runtime.waitress_runner import serve
         from ...runtime.wsgi_access_log import WSGIAccessLog
 
         options, _ = Adjustments.parse_args(list(args[:-1]))
         options.pop("help", None)
         options.pop("call", None)
-        graceful = float(
-            str(self.translated.values.get(GRACEFUL_TIMEOUT, DEFAULT_GRACEFUL_TIMEOUT))
-        )
         os.environ.update(self.logs.environment())
+        os.environ.update(self.health.environment())
         application = import_string(self.application.replace(":", "."))
+        access_log = None
         if self.logs.our_access_lines:
             writer = AccessLineWriter(
                 self.logs.line_format, self.logs.json_lines, self.logs.request_id_header
             )
-            application = WSGIAccessLog(application, writer)
-        serve(application, options, graceful)
+
+            def access_log(app: Any) -> Any:
+                return WSGIAccessLog(app, writer)
+
+        application = with_wsgi_health_paths(
+            application, HealthPaths.from_environment(), access_log
+        )
+        graceful = self.graceful_timeout_seconds() or DEFAULT_GRACEFUL_TIMEOUT
+        serve(application, options, graceful, access_lines=self.logs.our_access_lines)
 
     def command_line(self, redact: bool = False) -> list[str]:
         return with_environment(self.logs.environment(), super().command_line(redact))
