@@ -125,7 +125,8 @@ def test_term_with_twenty_two_second_requests_in_flight(
 
 KILL_CASES = {
     "GunicornUvicornServer": (GUNICORN_UVICORN, {"workers": 4}),
-    "UvicornServer": (UVICORN, {"workers": 4}),
+    "UvicornServer 2 workers": (UVICORN, {"workers": 2}),
+    "UvicornServer 4 workers": (UVICORN, {"workers": 4}),
 }
 
 
@@ -149,7 +150,7 @@ def test_kill_9_of_one_worker_under_load(
         replaced_after = time.monotonic() - killed_at
         load.wait_for_more(200)
     record(
-        f"kill -9 of one of 4 workers under load, {backend.rsplit('.', 1)[1]}",
+        f"kill -9 of one of {args['workers']} workers under load, {backend.rsplit('.', 1)[1]}",
         f"replaced after {replaced_after:.2f} s; {len(load.failures)} failed of "
         f"{load.succeeded + len(load.failures)} (its clients: {exposed})",
     )
@@ -188,23 +189,95 @@ def test_blocked_event_loop_gets_the_worker_replaced(servers: ServerFactory) -> 
     assert server.stop() == 0
 
 
+@pytest.mark.parametrize("workers", [2, 4])
+def test_blocked_event_loop_gets_the_worker_replaced_under_uvicorns_supervisor(
+    servers: ServerFactory, workers: int
+) -> None:
+    """UvicornServer's workers answer the supervisor's health check from their event loop:
+    a blocked loop goes unanswered and the worker is replaced, as under gunicorn."""
+    timeout = 2
+    processes, port = process(
+        UVICORN,
+        {"workers": workers, "timeout-worker-healthcheck": timeout, "lifespan": "off"},
+    )
+    server = servers.start(
+        processes, "web", port=port, overrides={"ASGI_APPLICATION": "tests.asgi_apps.application"}
+    )
+    server.wait_ready("/")
+    # Every worker answers (the children also count multiprocessing's resource tracker).
+    answered: set[int] = set()
+    wait_for(lambda: _answer_from(server, answered) == workers, 30, "every worker to answer")
+    before = workers_of(server)
+    threading.Thread(
+        target=_request_ignoring_errors, args=(server, "/block?seconds=60"), daemon=True
+    ).start()
+    blocked_at = time.monotonic()
+    wait_for(
+        lambda: bool(workers_of(server) - before) and bool(before - workers_of(server)),
+        timeout + 10,
+        "a new worker in place of the blocked one",
+    )
+    (replacement,) = workers_of(server) - before
+    (blocked,) = before - workers_of(server)
+    assert blocked in answered
+    wait_for(lambda: _serves(server, replacement), 10, "the replacement to serve")
+    replaced_after = time.monotonic() - blocked_at
+    record(
+        f"event loop blocked, UvicornServer ({workers} workers, health check {timeout} s)",
+        f"replaced after {replaced_after:.2f} s",
+    )
+    assert replaced_after <= timeout + 2
+    assert server.stop() == 0
+
+
+def _answer_from(server: ServerProcess, answered: set[int]) -> int:
+    """Adds the pid that answers a request on a new connection; how many have answered."""
+    with suppress(httpx.HTTPError):
+        answered.add(server.get("/scope", timeout=1).json()["pid"])
+    return len(answered)
+
+
+def _serves(server: ServerProcess, pid: int) -> bool:
+    """Whether ``pid`` answers a request (each on a new connection, so any worker may)."""
+    try:
+        return bool(server.get("/scope", timeout=1).json()["pid"] == pid)
+    except httpx.HTTPError:
+        return False
+
+
 def _request_ignoring_errors(server: ServerProcess, path: str) -> None:
     with suppress(httpx.HTTPError):
         server.get(path, timeout=65)
 
 
-@pytest.mark.parametrize("backend", [GUNICORN_UVICORN, GUNICORN])
+RECYCLE_CASES = {
+    "GunicornUvicornServer": (GUNICORN_UVICORN, 2, {"max-requests": 50, "max-requests-jitter": 20}),
+    "GunicornServer": (GUNICORN, 2, {"max-requests": 50, "max-requests-jitter": 20}),
+    "UvicornServer 2 workers": (
+        UVICORN,
+        2,
+        {"limit-max-requests": 50, "limit-max-requests-jitter": 20},
+    ),
+    "UvicornServer 4 workers": (
+        UVICORN,
+        4,
+        {"limit-max-requests": 50, "limit-max-requests-jitter": 20},
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("backend", "count", "args"), RECYCLE_CASES.values(), ids=RECYCLE_CASES.keys()
+)
 def test_max_requests_with_jitter_recycles_without_failed_requests(
-    servers: ServerFactory, backend: str
+    servers: ServerFactory, backend: str, count: int, args: dict[str, Any]
 ) -> None:
-    server = started(
-        servers, backend, {"workers": 2, "max-requests": 50, "max-requests-jitter": 20}
-    )
+    server = started(servers, backend, {"workers": count, **args})
     with BoundedLoad(server.url("/request-info/"), threads=6, keep_alive=False) as load:
         wait_for(lambda: load.succeeded >= 1500, 60, "1500 requests")
     workers = len(load.seen_workers)
     record(
-        f"max-requests 50 + jitter 20 under load, {backend.rsplit('.', 1)[1]} (2 workers)",
+        f"max-requests 50 + jitter 20 under load, {backend.rsplit('.', 1)[1]} ({count} workers)",
         f"{load.succeeded} requests served by {workers} successive workers, "
         f"{len(load.failures)} failed",
     )

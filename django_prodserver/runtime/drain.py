@@ -23,7 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from .health import DRAIN_FLAG_VARIABLE
+from .health import DRAIN_FLAG_VARIABLE, READINESS_VARIABLE, mark_draining
 
 DELAY_VARIABLE = "PRODSERVER_DRAIN_DELAY"
 #: The least the stop after a drain delay gets, even when the delay takes the whole
@@ -31,17 +31,38 @@ DELAY_VARIABLE = "PRODSERVER_DRAIN_DELAY"
 SHORTEST_STOP_SECONDS = 1.0
 
 
+#: Where the flag goes: /dev/shm first, a tmpfs that stays writable when a container's root
+#: filesystem is read-only (Docker's --read-only, Kubernetes' readOnlyRootFilesystem).
+FLAG_PLACES = ("/dev/shm",)
+
+
 class DrainFlag:
     """A file whose existence tells every worker process that the server drains. Its
     directory is private to this server (mode 0700) and removed when the process that
     created it exits (not when a forked worker does)."""
 
-    def __init__(self) -> None:
-        self.directory = tempfile.mkdtemp(prefix="prodserver-drain-")
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
         self.path = os.path.join(self.directory, "draining")
         self.owner = os.getpid()
         os.environ[DRAIN_FLAG_VARIABLE] = self.path
         atexit.register(self.remove)
+
+    @classmethod
+    def create(cls, logger: logging.Logger) -> DrainFlag | None:
+        """A flag in the first writable place; None (with a warning) when there is none,
+        and then only the process that keeps time answers 503 while it drains."""
+        places = [place for place in FLAG_PLACES if os.path.isdir(place)]
+        for place in [*places, None]:
+            try:
+                return cls(tempfile.mkdtemp(prefix="prodserver-drain-", dir=place))
+            except OSError:
+                continue
+        logger.warning(
+            "No writable /dev/shm or temporary directory: while draining, the readiness "
+            "path answers 503 in this process only, not in its workers."
+        )
+        return None
 
     def raise_flag(self) -> None:
         with open(self.path, "x"):
@@ -68,7 +89,8 @@ class DrainDelay:
         seconds = float(os.environ.pop(DELAY_VARIABLE, "0") or 0)
         if seconds <= 0:
             return None
-        return cls(seconds, logger, DrainFlag())
+        wanted = bool(os.environ.get(READINESS_VARIABLE))
+        return cls(seconds, logger, DrainFlag.create(logger) if wanted else None)
 
     @property
     def draining(self) -> bool:
@@ -79,6 +101,7 @@ class DrainDelay:
         if self.began is not None:
             return False
         self.began = time.monotonic()
+        mark_draining()
         if self.flag is not None:
             self.flag.raise_flag()
         self.logger.info(

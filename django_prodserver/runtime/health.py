@@ -44,8 +44,20 @@ class Answer:
     headers: tuple[tuple[str, str], ...]
 
 
+_draining_here = False
+
+
+def mark_draining() -> None:
+    """This process keeps the drain delay and has started it."""
+    global _draining_here
+    _draining_here = True
+
+
 def draining() -> bool:
-    """Whether the supervising process has started draining (its drain flag exists)."""
+    """Whether this process, or the one supervising it, has started draining (the
+    supervisor's drain flag exists)."""
+    if _draining_here:
+        return True
     flag = os.environ.get(DRAIN_FLAG_VARIABLE)
     return bool(flag) and os.path.exists(str(flag))
 

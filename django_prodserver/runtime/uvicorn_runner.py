@@ -31,10 +31,9 @@ from .health import HealthPaths, omit_health_lines, with_health_paths
 from .json_logs import use_json_lines
 from .limits import RequestLimits, limited_protocol
 from .systemd import notify_ready
+from .uvicorn_workers import STARTUP_FAILURE, supervised_workers
 
 logger = logging.getLogger("uvicorn.error")
-
-STARTUP_FAILURE = 3
 
 
 class NotifyingServer(DrainingServer):
@@ -179,7 +178,8 @@ def run(
             else:
                 workers = supervisor(config, server, sockets)
                 workers.drain = drain
-                workers.run()
+                with supervised_workers():
+                    workers.run()
                 if workers.startup_failed:
                     sys.exit(STARTUP_FAILURE)
         else:
