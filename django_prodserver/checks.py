@@ -192,6 +192,15 @@ def _deployment_advice(name: str, backend: BaseServerBackend) -> Iterator[CheckM
                 )
     yield from _keep_alive_advice(where, backend)
     yield from _drain_delay_advice(where, backend)
+    address = backend.metrics.address
+    if address is not None and not address.loopback:
+        yield Warning(
+            f"{where}['metrics-bind'] is {backend.metrics.bind!r}, which other machines can "
+            "reach: anyone who connects reads the site's traffic figures.",
+            hint="Serve the metrics on loopback ('127.0.0.1:9100') or a UNIX socket for a "
+            "local agent or a sidecar, or firewall the port to your Prometheus.",
+            id="prodserver.W010",
+        )
     exposed = [
         bind
         for bind in backend.describe().binds

@@ -359,3 +359,10 @@ def test_w009_a_drain_delay_that_takes_the_whole_graceful_timeout(
 def test_w009_not_when_the_server_waits_for_ever(settings: Settings) -> None:
     """uvicorn and Granian wait for their requests without limit unless told one."""
     assert "prodserver.W009" not in ids(deploy(settings, web({"drain-delay": "300"})))
+
+
+def test_w010_metrics_on_an_address_other_machines_reach(settings: Settings) -> None:
+    warning = only(deploy(settings, web({"metrics-bind": "0.0.0.0:9100"})), "prodserver.W010")
+    assert "['metrics-bind'] is '0.0.0.0:9100'" in warning.msg
+    for private in ("127.0.0.1:9100", "[::1]:9100", "unix:/run/app/metrics.sock"):
+        assert "prodserver.W010" not in ids(deploy(settings, web({"metrics-bind": private})))

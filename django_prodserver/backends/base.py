@@ -13,6 +13,7 @@ from ..options.translation import OptionValue, TranslatedArgs, check_on_machine,
 from .asgi_handler import HandlerChoice
 from .health_options import HealthChoice
 from .log_options import LogChoice
+from .metrics_options import METRICS_BIND, MetricsChoice, check_metrics_address, metrics_choice
 from .sockets import systemd_socket_count
 
 
@@ -76,6 +77,8 @@ class BaseServerBackend:
 
     #: The program the argument list is for, as shown by ``prodserver --list``.
     program: ClassVar[str] = ""
+    #: The Python distribution that provides it, where its name differs (for versions).
+    distribution: ClassVar[str] = ""
     #: The setting naming the application served (``ASGI_APPLICATION``), if any.
     application_setting: ClassVar[str | None] = None
     #: The keep-alive option and its default, for the deploy checks.
@@ -107,6 +110,8 @@ class BaseServerBackend:
     logs: LogChoice = LogChoice()
     #: The health paths the server answers itself and its drain delay (``health_options.py``).
     health: HealthChoice = HealthChoice()
+    #: Where the server's Prometheus metrics are served, if anywhere (``metrics_options.py``).
+    metrics: MetricsChoice = MetricsChoice()
 
     def __init__(self, **server_args: Any) -> None:
         self.server_args = server_args
@@ -163,6 +168,11 @@ class BaseServerBackend:
     def preflight(self) -> None:
         """Checks against this machine (is the port free?), run just before start."""
 
+    def preflight_metrics(self) -> None:
+        """The metrics address, checked as the server's own is (``preflight()``)."""
+        if self.metrics.bind is not None:
+            check_metrics_address(self.metrics, self.translated.where(METRICS_BIND))
+
     def inherited_sockets(self) -> int:
         """How many sockets systemd passed this process for the server to serve."""
         return systemd_socket_count() if self.takes_systemd_sockets else 0
@@ -201,6 +211,16 @@ class BaseServerBackend:
             return None
         configured = self.translated.values.get(self.keep_alive.option)
         return int(str(configured)) if configured is not None else self.keep_alive.default
+
+    def metrics_choice(self) -> MetricsChoice:
+        """``metrics-bind`` as ARGS give it, on a port of its own (not one the server
+        listens on)."""
+        ports = [
+            int(bind.shown.rsplit(":", 1)[1])
+            for bind in self.describe().binds
+            if bind.tcp and bind.shown.rsplit(":", 1)[1].isdigit()
+        ]
+        return metrics_choice(self.translated, self.distribution or self.program, ports)
 
     def graceful_timeout_seconds(self) -> float | None:
         """The graceful timeout the server will use (None: unlimited, or not declared)."""

@@ -30,6 +30,15 @@ from django_prodserver.runtime.health import (
     with_wsgi_health_paths,
 )
 from django_prodserver.runtime.json_logs import use_json_lines
+from django_prodserver.runtime.metrics import (
+    exit_reason,
+    metrics_wanted,
+    note_exit,
+    record_worker_exit,
+    record_worker_start,
+    with_request_metrics,
+)
+from django_prodserver.runtime.metrics_endpoint import MetricsEndpoint
 from django_prodserver.runtime.server_loggers import reenable_server_loggers
 
 CONTEXT_VARIABLE = "PRODSERVER_GUNICORN_CONTEXT"
@@ -39,11 +48,16 @@ GC_FREEZE_VARIABLE = "PRODSERVER_GC_FREEZE"
 
 class ProdserverGunicorn(WSGIApplication):
     def __init__(
-        self, restart_args: list[str], restart_cwd: str, drain: DrainDelay | None = None
+        self,
+        restart_args: list[str],
+        restart_cwd: str,
+        drain: DrainDelay | None = None,
+        metrics: MetricsEndpoint | None = None,
     ) -> None:
         self.restart_args = restart_args
         self.restart_cwd = restart_cwd
         self.drain = drain
+        self.metrics = metrics
         self.health = HealthPaths.from_environment()
         super().__init__("%(prog)s [OPTIONS] [APP_MODULE]", prog="gunicorn")
 
@@ -63,6 +77,8 @@ class ProdserverGunicorn(WSGIApplication):
                 omit_health_from_gunicorn_access(arbiter.log)
             if self.drain is not None:
                 keep_drain_delay(arbiter, self.drain)
+            if self.metrics is not None:
+                record_worker_lives(arbiter.cfg, self.metrics)
             configured_hook(arbiter)
 
         self.cfg.set("on_starting", prepare_arbiter)
@@ -71,7 +87,9 @@ class ProdserverGunicorn(WSGIApplication):
         application = super().load()
         if not getattr(self.cfg.worker_class, "answers_health_paths", False):
             # gunicorn's own WSGI workers; our uvicorn worker answers them itself.
-            application = with_wsgi_health_paths(application, self.health, None)
+            application = with_wsgi_health_paths(
+                with_request_metrics(application, wsgi=True), self.health, None
+            )
         reenable_server_loggers()
         use_json_lines()
         if self.cfg.preload_app and os.environ.get(GC_FREEZE_VARIABLE) != "0":
@@ -117,11 +135,44 @@ def keep_drain_delay(arbiter: Any, drain: DrainDelay) -> None:
     arbiter.manage_workers = manage_workers_until_drained
 
 
+def record_worker_lives(cfg: Any, endpoint: MetricsEndpoint) -> None:
+    """gunicorn's hooks, wrapped (the project's own still run): a worker counts its start
+    and leaves a note when it stops in order (``recycled`` after ``max_requests``); the
+    master counts each exit, ``timed_out`` for a worker it aborted for its ``timeout``."""
+    post_fork, worker_exit, child_exit = cfg.post_fork, cfg.worker_exit, cfg.child_exit
+
+    def counting_post_fork(server: Any, worker: Any) -> None:
+        endpoint.close_in_child()
+        record_worker_start()
+        post_fork(server, worker)
+
+    def noting_worker_exit(server: Any, worker: Any) -> None:
+        ending = sys.exc_info()[1]
+        # gunicorn also calls this in the master, for a worker that is already gone.
+        in_the_worker = os.getpid() == worker.pid
+        if in_the_worker and (not isinstance(ending, SystemExit) or ending.code in (0, None)):
+            recycled = worker.max_requests and worker.nr >= worker.max_requests
+            note_exit("recycled" if recycled else "stopped")
+        worker_exit(server, worker)
+
+    def counting_child_exit(server: Any, worker: Any) -> None:
+        reason = exit_reason(worker.pid, killed_for_timeout=bool(getattr(worker, "aborted", False)))
+        if reason is not None and metrics_wanted():
+            record_worker_exit(worker.pid, reason)
+        child_exit(server, worker)
+
+    cfg.set("post_fork", counting_post_fork)
+    cfg.set("worker_exit", noting_worker_exit)
+    cfg.set("child_exit", counting_child_exit)
+
+
 def main() -> None:
     context = json.loads(os.environ.pop(CONTEXT_VARIABLE))
     sys.path[:] = context["sys_path"]
     drain = DrainDelay.from_environment(logging.getLogger("gunicorn.error"))
-    ProdserverGunicorn(context["restart_args"], context["restart_cwd"], drain).run()
+    # Before any worker forks, and before prometheus-client is imported anywhere here.
+    metrics = MetricsEndpoint.from_environment(logging.getLogger("gunicorn.error"))
+    ProdserverGunicorn(context["restart_args"], context["restart_cwd"], drain, metrics).run()
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from .draining import RecyclingServer
 from .health import HealthPaths, omit_health_lines, with_health_paths
 from .json_logs import use_json_lines
 from .limits import RequestLimits, limited_protocol
+from .metrics import with_request_metrics
 from .server_loggers import reenable_server_loggers
 from .signals import exit_cleanly
 from .worker_args import config_kwargs_from_environment
@@ -144,7 +145,7 @@ class UvicornWorker(Worker):
             access_log = partial(GunicornAccessLog, log=self.log)
         elif self.uvicorn_logging:
             omit_health_lines("uvicorn.access", health)
-        application = with_health_paths(self.wsgi, health, access_log)
+        application = with_health_paths(with_request_metrics(self.wsgi), health, access_log)
         config = Config(
             application, access_log=self.uvicorn_logging and self.access_log, **self.config_kwargs
         )
@@ -158,6 +159,7 @@ class UvicornWorker(Worker):
         recycle_after = self.max_requests if self.max_requests < sys.maxsize else None
         self.server = RecyclingServer(config, recycle_after)
         self.server.run(sockets=[getattr(listener, "sock", listener) for listener in self.sockets])
+        self.nr = self.server.server_state.total_requests  # read by gunicorn's worker_exit hooks
         exit_after_failed_startup(self.server, Arbiter.WORKER_BOOT_ERROR)
 
 

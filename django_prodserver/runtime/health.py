@@ -150,24 +150,32 @@ def with_health_paths(
 ) -> ASGIApp:
     """``app`` with the health paths and, if given, an access-log wrapper: the health paths
     outside it (no access lines for them) unless ``paths.logged``."""
-    if not paths.configured:
-        return access_log(app) if access_log else app
-    if paths.logged:
-        inner = HealthEndpoints(app, paths)
-        return access_log(inner) if access_log else inner
-    return HealthEndpoints(access_log(app) if access_log else app, paths)
+    wrapped: ASGIApp = _layered(app, paths, access_log, HealthEndpoints)
+    return wrapped
 
 
 def with_wsgi_health_paths(
     app: Callable[..., Any], paths: HealthPaths, access_log: Callable[[Any], Any] | None
 ) -> Callable[..., Any]:
     """The WSGI counterpart of :func:`with_health_paths`."""
-    if not paths.configured:
-        return access_log(app) if access_log else app
-    if paths.logged:
-        inner = WSGIHealthEndpoints(app, paths)
+    wrapped: Callable[..., Any] = _layered(app, paths, access_log, WSGIHealthEndpoints)
+    return wrapped
+
+
+def _layered(
+    app: Any,
+    paths: HealthPaths,
+    access_log: Callable[[Any], Any] | None,
+    endpoints: Callable[[Any, HealthPaths], Any],
+) -> Any:
+    def logged(inner: Any) -> Any:
         return access_log(inner) if access_log else inner
-    return WSGIHealthEndpoints(access_log(app) if access_log else app, paths)
+
+    if not paths.configured:
+        return logged(app)
+    if paths.logged:
+        return logged(endpoints(app, paths))
+    return endpoints(logged(app), paths)
 
 
 class HealthLinesOmitted(logging.Filter):

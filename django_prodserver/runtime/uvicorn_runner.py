@@ -11,6 +11,7 @@ import contextlib
 import importlib
 import logging
 import os
+import signal
 import socket
 import stat
 import sys
@@ -30,6 +31,14 @@ from .draining import DrainingServer
 from .health import HealthPaths, omit_health_lines, with_health_paths
 from .json_logs import use_json_lines
 from .limits import RequestLimits, limited_protocol
+from .metrics import (
+    exit_reason,
+    metrics_wanted,
+    record_worker_exit,
+    record_worker_start,
+    with_request_metrics,
+)
+from .metrics_endpoint import MetricsEndpoint
 from .systemd import notify_ready
 from .uvicorn_workers import STARTUP_FAILURE, supervised_workers
 
@@ -74,6 +83,19 @@ class NotifyingMultiprocess(Multiprocess):
         if self.drain is not None and self.drain.over and not self.should_exit.is_set():
             super().handle_term()
             return
+        alive_before = {id(worker): worker.process.is_alive() for worker in self.processes}
+        before = list(self.processes)
+        self._keep_subprocess_alive()
+        for worker in before:
+            if worker in self.processes or worker.pid is None:
+                continue  # still serving
+            # uvicorn kills a worker that did not answer its health check in time.
+            hung = alive_before[id(worker)] and worker.process.exitcode == -signal.SIGKILL
+            reason = exit_reason(worker.pid, killed_for_timeout=hung)
+            if reason is not None and metrics_wanted():
+                record_worker_exit(worker.pid, reason)
+
+    def _keep_subprocess_alive(self) -> None:
         failed = [worker for worker in self.processes if worker.process.exitcode == STARTUP_FAILURE]
         if failed and not self.should_exit.is_set():
             logger.error(
@@ -121,6 +143,9 @@ class ProdserverConfig(Config):
 
     def load(self) -> None:
         super().load()
+        if metrics_wanted():
+            record_worker_start()
+            self.loaded_app = with_request_metrics(self.loaded_app)
         access = self.access_lines
         access_log: Callable[[Any], Any] | None = None
         if access is not None:
@@ -153,6 +178,7 @@ def run(
         sys.path.insert(0, app_dir)
     config = ProdserverConfig(app, access=access, **kwargs)
     drain = None if config.should_reload else DrainDelay.from_environment(logger)
+    endpoint = None if config.should_reload else MetricsEndpoint.from_environment(logger)
     if drain is not None:
         config.timeout_graceful_shutdown = drain.left_of(config.timeout_graceful_shutdown)  # type: ignore[assignment]
     if limits is not None:
@@ -188,6 +214,8 @@ def run(
         pass
     finally:
         remove_own_socket_file(config.uds, owned or server.owned_socket_file)
+        if endpoint is not None:
+            endpoint.close()
     if not config.should_reload and config.workers == 1:
         exit_after_failed_startup(server, STARTUP_FAILURE)
 

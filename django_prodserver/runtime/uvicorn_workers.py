@@ -32,6 +32,7 @@ from uvicorn.supervisors import multiprocess
 
 from .._compat import exit_after_failed_startup
 from .draining import RecyclingServer
+from .metrics import note_exit
 
 #: The status a worker exits with when the application cannot start (uvicorn's own).
 STARTUP_FAILURE = 3
@@ -135,6 +136,7 @@ class SupervisedProcess(multiprocess.Process):
         server = SupervisedServer(config, limit, self.child_conn)
         self._server = server
         server.run(sockets=sockets)
+        note_exit("recycled" if server.draining_since is not None else "stopped")
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from .access_format import ENVIRON_KEY, Exchange, text
-from .access_log import AccessLineWriter
+from .access_log import ExchangeRecorder
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -31,7 +31,7 @@ def scope_of(environ: dict[str, Any]) -> dict[str, Any]:
 class WSGIAccessLog:
     """WSGI middleware: one access line per request, once its body is sent (or fails)."""
 
-    def __init__(self, app: WSGIApp, writer: AccessLineWriter) -> None:
+    def __init__(self, app: WSGIApp, writer: ExchangeRecorder) -> None:
         self.app = app
         self.writer = writer
 

@@ -646,4 +646,16 @@ MISTAKES = [
         f"{WHERE}['ARGS']['drain-delay']: '5000' is not a number of seconds from 0 to 600",
         needs="granian",
     ),
+    Mistake(
+        "Metrics: an address that is not one",
+        web({"metrics-bind": "9100"}),
+        f"{WHERE}['ARGS']['metrics-bind']: '9100' is not an address to serve metrics on; "
+        "give a loopback host:port",
+    ),
+    Mistake(
+        "Metrics: on the server's own port",
+        web({"bind": "127.0.0.1:8000", "metrics-bind": "127.0.0.1:8000"}, GUNICORN),
+        f"{WHERE}['ARGS']['metrics-bind']: is port 8000, where the server itself listens; "
+        "give the metrics a port of their own",
+    ),
 ]

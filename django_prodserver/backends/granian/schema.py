@@ -12,6 +12,7 @@ from ...options.schema import OptionSchema, Refusal
 from ..asgi_handler import HANDLER_OPTIONS, refused_under_wsgi
 from ..health_options import HEALTH_OPTIONS
 from ..log_options import LOG_OPTIONS_WITH_ACCESS_FORMAT
+from ..metrics_options import METRICS_OPTIONS
 from ..tls import TLSOptions
 
 INSTALL_HINT = "pip install 'django-prodserver[granian]'"
@@ -62,6 +63,7 @@ def granian_schema() -> OptionSchema:
         .with_aliases(PYTHON_API_NAMES)
         .merged_with(LOG_OPTIONS_WITH_ACCESS_FORMAT, "granian")
         .merged_with(HEALTH_OPTIONS, "granian")
+        .merged_with(METRICS_OPTIONS, "granian")
         .refusing(REFUSED)
     )
 

@@ -10,9 +10,9 @@ from typing import ClassVar
 from ...errors import ConflictingOptionsError, InvalidValueError, ServerEnvironmentError
 from ...options.schema import InvalidValue, OptionSchema
 from ...options.translation import OptionValue
-from ...runtime.health_target import ENTRY_POINT as HEALTH_ENTRY_POINT
-from ...runtime.health_target import target_environment
 from ...runtime.signals import sigterm_exits_zero
+from ...runtime.wrapped_target import ENTRY_POINT as WRAPPED_ENTRY_POINT
+from ...runtime.wrapped_target import target_environment
 from ..applications import find_application
 from ..asgi_handler import check_handler_environment, handler_choice, with_environment
 from ..base import BaseServerBackend, Bind, GracefulTimeout, ServerDescription, is_loopback
@@ -68,9 +68,10 @@ class GranianASGIServer(BaseServerBackend):
         application = find_application(self.application_setting)
         self.application = application.import_string  # module:attribute, as Granian takes it
         self.health = health_choice(self.translated)
+        self.metrics = self.metrics_choice()
         self.target = self.handler.target(self.application)
-        if self.health.answers_health_paths:
-            self.target = HEALTH_ENTRY_POINT
+        if self.wrapped:
+            self.target = WRAPPED_ENTRY_POINT
         if application.origin:
             self.notes.append(application.origin)
 
@@ -134,17 +135,23 @@ class GranianASGIServer(BaseServerBackend):
         )
 
     def process_environment(self) -> dict[str, str]:
-        """What Granian's processes read: the handler's, the logs' and the health paths'
-        choices, and the application behind the health paths."""
+        """What Granian's processes read: the handler's, the logs', the health paths' and
+        the metrics' choices, and the application behind our layers."""
         environment = {
             **self.handler.environment(self.application),
             **self.logs.environment(),
             **self.health.environment(),
+            **self.metrics.environment(),
         }
-        if self.health.answers_health_paths:
+        if self.wrapped:
             interface = "wsgi" if self.interface == "wsgi" else "asgi"
             environment.update(target_environment(self.handler.target(self.application), interface))
         return environment
+
+    @property
+    def wrapped(self) -> bool:
+        """Whether Granian serves our layers (health paths, metrics) around the target."""
+        return self.health.answers_health_paths or self.metrics.bind is not None
 
     def command_line(self, redact: bool = False) -> list[str]:
         return with_environment(self.process_environment(), super().command_line(redact))
@@ -168,9 +175,11 @@ class GranianASGIServer(BaseServerBackend):
         from ...runtime.drain import DrainDelay
         from ...runtime.granian_drain import drain_delay_in_granian
         from ...runtime.granian_logging import json_lines_in_granian
+        from ...runtime.metrics_endpoint import MetricsEndpoint
 
         os.environ.update(self.process_environment())
         drain = DrainDelay.from_environment(logging.getLogger("_granian"))
+        MetricsEndpoint.from_environment(logging.getLogger("_granian"))
         with sigterm_exits_zero(), json_lines_in_granian(), drain_delay_in_granian(drain):
             try:
                 status = cli.main(

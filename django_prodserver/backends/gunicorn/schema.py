@@ -12,6 +12,7 @@ from ...options.schema import InvalidValue, OptionSchema, Refusal, ServerOption,
 from ..asgi_handler import HANDLER_OPTIONS, refused_under_wsgi
 from ..health_options import HEALTH_OPTIONS
 from ..log_options import LOG_OPTIONS
+from ..metrics_options import METRICS_OPTIONS
 from ..uvicorn.schema import UDS_MODE, uvicorn_schema
 
 INSTALL_HINT = "pip install 'django-prodserver[gunicorn]'"
@@ -117,6 +118,7 @@ def gunicorn_uvicorn_schema() -> OptionSchema:
         .merged_with(HANDLER_OPTIONS, "gunicorn")
         .merged_with(LOG_OPTIONS, "gunicorn")
         .merged_with(HEALTH_OPTIONS, "gunicorn")
+        .merged_with(METRICS_OPTIONS, "gunicorn")
         .refusing(split)
     )
 
@@ -245,5 +247,6 @@ def gunicorn_wsgi_schema() -> OptionSchema:
         gunicorn_schema()
         .merged_with(LOG_OPTIONS, "gunicorn")
         .merged_with(HEALTH_OPTIONS, "gunicorn")
+        .merged_with(METRICS_OPTIONS, "gunicorn")
         .refusing(refused_under_wsgi("django_prodserver.backends.gunicorn.GunicornUvicornServer"))
     )

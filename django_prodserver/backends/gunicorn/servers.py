@@ -193,6 +193,7 @@ class GunicornServer(BaseServerBackend):
         application = find_application(self.application_setting)
         check_lifespan(self.translated, application)
         self.application = application.import_string
+        self.metrics = self.metrics_choice()
         if application.origin:
             self.notes.append(application.origin)
 
@@ -257,7 +258,11 @@ class GunicornServer(BaseServerBackend):
                 check_bindable(str(address[0]), int(address[1]), where, where)
 
     def worker_environment(self, redact: bool = False) -> dict[str, str]:
-        return {**self.logs.environment(), **self.health.environment()}
+        return {
+            **self.logs.environment(),
+            **self.health.environment(),
+            **self.metrics.environment(),
+        }
 
     def command_line(self, redact: bool = False) -> list[str]:
         from_environment = {}

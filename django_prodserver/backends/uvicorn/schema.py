@@ -15,6 +15,7 @@ from ...options.translation import TranslatedArgs
 from ..asgi_handler import HANDLER_OPTIONS
 from ..health_options import HEALTH_OPTIONS
 from ..log_options import LOG_OPTIONS_WITH_ACCESS_FORMAT
+from ..metrics_options import METRICS_OPTIONS
 from ..sockets import parse_mode
 from ..tls import TLSOptions
 
@@ -147,6 +148,7 @@ def uvicorn_schema_with_our_options() -> OptionSchema:
         PRODSERVER_UVICORN_OPTIONS.merged_with(HANDLER_OPTIONS, "prodserver")
         .merged_with(LOG_OPTIONS_WITH_ACCESS_FORMAT, "prodserver")
         .merged_with(HEALTH_OPTIONS, "prodserver")
+        .merged_with(METRICS_OPTIONS, "prodserver")
     )
     return uvicorn_schema().merged_with(ours, "uvicorn")
 

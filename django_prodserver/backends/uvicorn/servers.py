@@ -88,6 +88,7 @@ class UvicornServer(BaseServerBackend):
         application = find_application(self.application_setting)
         check_lifespan(self.translated, application)
         self.application = application.import_string
+        self.metrics = self.metrics_choice()
         if application.origin:
             self.notes.append(application.origin)
 
@@ -213,6 +214,7 @@ class UvicornServer(BaseServerBackend):
         os.environ.update(self.handler.environment(self.application))
         os.environ.update(self.logs.environment())
         os.environ.update(self.health.environment())
+        os.environ.update(self.metrics.environment())
 
         with (
             sigterm_exits_zero(),

@@ -11,6 +11,7 @@ from ...errors import BackendError
 from ...options.schema import InvalidValue, OptionSchema, Refusal, ServerOption, Validator
 from ..health_options import HEALTH_OPTIONS
 from ..log_options import LOG_OPTIONS_WITH_ACCESS_FORMAT
+from ..metrics_options import METRICS_OPTIONS
 
 INSTALL_HINT = "pip install 'django-prodserver[waitress]'"
 #: Ours: how long in-flight requests get after SIGTERM (waitress itself stops at once).
@@ -72,6 +73,7 @@ def waitress_schema() -> OptionSchema:
         OptionSchema("waitress-serve", options + OUR_OPTIONS)
         .merged_with(LOG_OPTIONS_WITH_ACCESS_FORMAT, "waitress-serve")
         .merged_with(HEALTH_OPTIONS, "waitress-serve")
+        .merged_with(METRICS_OPTIONS, "waitress-serve")
         .refusing(REFUSED)
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any, ClassVar
 
@@ -30,6 +31,7 @@ class WaitressServer(BaseServerBackend):
     """``waitress-serve <ARGS> <WSGI_APPLICATION>`` in this process, with a graceful stop."""
 
     program = "waitress-serve"
+    distribution = "waitress"
     application_setting: ClassVar[str] = "WSGI_APPLICATION"
     trusted_proxies_option = "trusted-proxy"
     graceful_timeout = GracefulTimeout(GRACEFUL_TIMEOUT, DEFAULT_GRACEFUL_TIMEOUT)
@@ -43,6 +45,7 @@ class WaitressServer(BaseServerBackend):
         self.health = health_choice(self.translated)
         application = find_application(self.application_setting)
         self.application = application.import_string
+        self.metrics = self.metrics_choice()
         if application.origin:
             self.notes.append(application.origin)
 
@@ -94,6 +97,8 @@ class WaitressServer(BaseServerBackend):
 
         from ...runtime.access_log import AccessLineWriter
         from ...runtime.health import HealthPaths, with_wsgi_health_paths
+        from ...runtime.metrics import record_worker_start, with_request_metrics
+        from ...runtime.metrics_endpoint import MetricsEndpoint
         from ...runtime.waitress_runner import serve
         from ...runtime.wsgi_access_log import WSGIAccessLog
 
@@ -102,6 +107,8 @@ class WaitressServer(BaseServerBackend):
         options.pop("call", None)
         os.environ.update(self.logs.environment())
         os.environ.update(self.health.environment())
+        os.environ.update(self.metrics.environment())
+        endpoint = MetricsEndpoint.from_environment(logging.getLogger("waitress"))
         application = import_string(self.application.replace(":", "."))
         access_log = None
         if self.logs.our_access_lines:
@@ -112,6 +119,9 @@ class WaitressServer(BaseServerBackend):
             def access_log(app: Any) -> Any:
                 return WSGIAccessLog(app, writer)
 
+        if endpoint is not None:
+            record_worker_start()
+            application = with_request_metrics(application, wsgi=True)
         application = with_wsgi_health_paths(
             application, HealthPaths.from_environment(), access_log
         )

@@ -111,6 +111,7 @@ class Command(BaseCommand):
                 return
             try:
                 backend.preflight()
+                backend.preflight_metrics()
             except ConfigurationError as error:
                 raise error.inside(config.name) from error.__cause__
         except ConfigurationError as error:
@@ -170,6 +171,7 @@ class Command(BaseCommand):
                 listening[address] = name
             try:
                 backend.preflight()
+                backend.preflight_metrics()
             except ConfigurationError as error:
                 raise error.inside(name) from error.__cause__
         self.say(f"prodserver: starting {', '.join(repr(name) for name, _ in backends)} together")
