@@ -19,6 +19,7 @@ from .support.processes import (
     UVICORN,
     UVICORN_WSGI,
     WAITRESS,
+    needs_program,
     web_on,
 )
 from .support.servers import (
@@ -54,10 +55,6 @@ BACKENDS: dict[str, tuple[str, dict[str, Any]]] = {
     "GranianWSGIServer": (GRANIAN_WSGI, {"workers": 2, **MARKED}),
     "WaitressServer": (WAITRESS, {**MARKED}),
 }
-
-
-def needs_program(backend: str) -> None:
-    pytest.importorskip(backend.split(".")[2])
 
 
 def access_lines(server: ServerProcess) -> list[str]:

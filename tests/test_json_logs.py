@@ -18,6 +18,7 @@ from .support.processes import (
     UVICORN,
     UVICORN_WSGI,
     WAITRESS,
+    needs_program,
     web_on,
 )
 from .support.servers import ServerFactory, ServerProcess, free_port, wait_for
@@ -56,10 +57,6 @@ CASES: dict[str, tuple[str, dict[str, Any], str]] = {
         "Stopped serving",
     ),
 }
-
-
-def needs_program(backend: str) -> None:
-    pytest.importorskip(backend.split(".")[2])
 
 
 def records_of(server: ServerProcess) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from .support.processes import (
     UVICORN,
     UVICORN_WSGI,
     WAITRESS,
+    needs_program,
     web_on,
 )
 from .support.servers import (
@@ -51,10 +52,6 @@ BACKENDS: dict[str, tuple[str, dict[str, Any], int]] = {
     "GranianWSGIServer-2": (GRANIAN_WSGI, {"workers": 2}, 2),
     "WaitressServer": (WAITRESS, {}, 1),
 }
-
-
-def needs_program(backend: str) -> None:
-    pytest.importorskip(backend.split(".")[2])
 
 
 def scrape(url: str, **client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -102,7 +99,8 @@ def test_the_figures_of_every_worker_add_up(
 
     def counted() -> bool:
         samples = scrape(metrics_url)
-        return value(samples, "prodserver_http_request_duration_seconds_count", method="GET") >= 25
+        durations = value(samples, "prodserver_http_request_duration_seconds_count", method="GET")
+        return durations >= 25 and value(samples, "prodserver_http_requests_in_flight") == 0
 
     wait_for(counted, 10, "every request counted")
     samples = scrape(metrics_url)

@@ -39,7 +39,7 @@ class WSGIAccessLog:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         started = time.monotonic()
-        exchange = Exchange(scope_of(environ))
+        exchange = self.exchange_for(environ)
 
         def recording_start_response(
             status: str, headers: list[tuple[str, str]], *exc_info: Any
@@ -70,6 +70,10 @@ class WSGIAccessLog:
             # A server reads a one-item body's length as its Content-Length (waitress does).
             return SizedRecordedBody(body, exchange, record)
         return RecordedBody(body, exchange, record)
+
+    def exchange_for(self, environ: dict[str, Any]) -> Exchange:
+        """The exchange to fill in: the request as our atoms read it."""
+        return Exchange(scope_of(environ))
 
     def _record(self, exchange: Exchange, started: float) -> None:
         exchange.duration = time.monotonic() - started

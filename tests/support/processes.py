@@ -60,3 +60,11 @@ def loopback(backend: str, port: int) -> dict[str, Any]:
 def web_on(backend: str, port: int, **args: Any) -> dict[str, Any]:
     """``PRODUCTION_PROCESSES`` with one process, ``web``, on a loopback port."""
     return web({**loopback(backend, port), **args}, backend)
+
+
+def needs_program(backend: str) -> None:
+    """Skip the test when the backend's server (uvicorn, gunicorn, granian, waitress) is not
+    installed here."""
+    import pytest
+
+    pytest.importorskip(backend.split(".")[2])
