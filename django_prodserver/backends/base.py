@@ -215,6 +215,8 @@ class BaseServerBackend:
     def metrics_choice(self) -> MetricsChoice:
         """``metrics-bind`` as ARGS give it, on a port of its own (not one the server
         listens on)."""
+        if METRICS_BIND not in self.translated.values:
+            return MetricsChoice()
         ports = [
             int(bind.shown.rsplit(":", 1)[1])
             for bind in self.describe().binds
