@@ -25,38 +25,42 @@ def ping(connection: Any, timeout: float = 1.0) -> object | None:
     return connection.recv() if connection.poll(timeout) else None
 
 
-def test_the_thread_answers_until_stopped_then_only_the_loop() -> None:
+def test_every_ping_is_answered_while_the_loop_is_not_watched() -> None:
     supervisor, worker = Pipe()
-    heartbeat = LoopHeartbeat(worker, lambda: "answer")
-    heartbeat.start_thread()
+    heartbeat = LoopHeartbeat(worker, lambda: "answer", timeout=1)
+    heartbeat.start()
     assert ping(supervisor) == "answer"
-    heartbeat.stop_thread()
-    assert heartbeat.thread is not None
-    heartbeat.thread.join(1)
-    # Now nothing answers until the event loop asks: a blocked loop goes unanswered.
-    assert ping(supervisor, timeout=0.2) is None
-    heartbeat.answer_pending()
-    assert supervisor.recv() == "answer"
 
 
-def test_the_loop_leaves_pings_to_a_running_thread() -> None:
+def test_a_recently_ticking_loop_is_answered_at_once() -> None:
     supervisor, worker = Pipe()
-    heartbeat = LoopHeartbeat(worker, lambda: 1)
-    heartbeat.start_thread()
-    heartbeat.answer_pending()  # the thread runs: the loop does not read the pipe
-    assert ping(supervisor) == 1
-    heartbeat.stop_thread()
+    heartbeat = LoopHeartbeat(worker, lambda: "answer", timeout=1)
+    heartbeat.start()
+    heartbeat.watch()
+    began = time.monotonic()
+    assert ping(supervisor) == "answer"
+    assert time.monotonic() - began < 0.2
+
+
+def test_a_silent_loop_goes_unanswered_and_a_late_tick_is_answered() -> None:
+    supervisor, worker = Pipe()
+    heartbeat = LoopHeartbeat(worker, lambda: "answer", timeout=1)
+    heartbeat.start()
+    heartbeat.watch()
+    heartbeat.last_tick = time.monotonic() - 5  # blocked for 5 s
+    assert ping(supervisor, timeout=1) is None
+    supervisor.send(b"ping")
+    time.sleep(0.2)
+    heartbeat.tick()  # the loop comes back before the timeout
+    assert supervisor.poll(1)
+    assert supervisor.recv() == "answer"
 
 
 def test_a_gone_supervisor_is_not_an_error() -> None:
     supervisor, worker = Pipe()
-    heartbeat = LoopHeartbeat(worker, lambda: 1)
-    supervisor.send(b"ping")
+    heartbeat = LoopHeartbeat(worker, lambda: 1, timeout=1)
+    heartbeat.start()
     supervisor.close()
-    worker.close()
-    heartbeat.answer_pending()
-    heartbeat.start_thread()
-    assert heartbeat.thread is not None
     heartbeat.thread.join(1)
     assert not heartbeat.thread.is_alive()
 

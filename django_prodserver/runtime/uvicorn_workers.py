@@ -23,6 +23,7 @@ from __future__ import annotations
 import random
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -36,58 +37,72 @@ from .metrics import note_exit
 
 #: The status a worker exits with when the application cannot start (uvicorn's own).
 STARTUP_FAILURE = 3
-#: How often the start-up and shut-down thread looks for a ping, in seconds.
-THREAD_POLL_SECONDS = 0.05
+#: How often a waiting answer looks for a fresh tick of the event loop, in seconds.
+POLL_SECONDS = 0.05
+#: A loop that ticked this recently (at most a quarter of the supervisor's timeout) serves.
+FRESH_SECONDS = 1.0
+#: An answer sent later than this before the supervisor's timeout would come too late.
+MARGIN_SECONDS = 0.2
 
 
 class LoopHeartbeat:
-    """Answers the supervisor's pings on ``connection``: from a thread between
-    ``start_thread()`` and ``stop_thread()``, otherwise when the event loop calls
-    ``answer_pending()``."""
+    """Answers the supervisor's pings on ``connection`` from a thread, so an answer never
+    waits for a busy event loop; but while the loop serves (between ``watch()`` and
+    ``unwatch()``), only for a loop that is alive. A ping that finds the loop's last tick
+    older than ``FRESH_SECONDS`` waits for its next one, up to just under the supervisor's
+    ``timeout``, and goes unanswered if none comes: the supervisor then replaces the worker.
+    While the worker starts (a slow import) and stops (slow requests finishing) every ping
+    is answered."""
 
-    def __init__(self, connection: Any, answer: Callable[[], object]) -> None:
+    def __init__(self, connection: Any, answer: Callable[[], object], timeout: float) -> None:
         self.connection = connection
         self.answer = answer
-        self.thread: threading.Thread | None = None
-        self.thread_stop = threading.Event()
+        self.timeout = timeout
+        self.fresh = min(FRESH_SECONDS, timeout / 4)
+        #: The loop's last tick; None while the loop is not watched.
+        self.last_tick: float | None = None
+        self.thread = threading.Thread(target=self._answer_pings, daemon=True)
 
-    def start_thread(self) -> None:
-        self.thread_stop.clear()
-        self.thread = threading.Thread(target=self._answer_until_stopped, daemon=True)
+    def start(self) -> None:
         self.thread.start()
 
-    def stop_thread(self) -> None:
-        self.thread_stop.set()
+    def watch(self) -> None:
+        self.last_tick = time.monotonic()
 
-    def answer_pending(self) -> None:
-        if self.thread is not None and self.thread.is_alive():
-            return  # the thread still answers (for at most THREAD_POLL_SECONDS more)
+    def tick(self) -> None:
+        self.last_tick = time.monotonic()
+
+    def unwatch(self) -> None:
+        self.last_tick = None
+
+    def _answer_pings(self) -> None:
         try:
-            while self.connection.poll(0):
-                self._answer_one()
+            while True:
+                self.connection.recv()
+                if self.loop_alive(received=time.monotonic()):
+                    self.connection.send(self.answer())
         except (OSError, EOFError):
             pass  # the supervisor has gone: nothing to answer
 
-    def _answer_until_stopped(self) -> None:
-        try:
-            while not self.thread_stop.is_set():
-                if self.connection.poll(THREAD_POLL_SECONDS):
-                    self._answer_one()
-        except (OSError, EOFError):
-            pass
-
-    def _answer_one(self) -> None:
-        self.connection.recv()
-        self.connection.send(self.answer())
+    def loop_alive(self, received: float) -> bool:
+        deadline = received + max(self.timeout - MARGIN_SECONDS, POLL_SECONDS)
+        while True:
+            last = self.last_tick
+            if last is None or received - last < self.fresh or last > received:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(POLL_SECONDS)
 
 
 class SupervisedServer(RecyclingServer):
-    """A worker's server: pings answered by its event loop while it serves."""
+    """A worker's server: pings answered only while its event loop is alive."""
 
     def __init__(self, config: Config, max_requests: int | None, heartbeat_connection: Any):
         super().__init__(config, max_requests)
-        self.heartbeat = LoopHeartbeat(heartbeat_connection, self.ping_answer)
-        self.heartbeat.start_thread()
+        timeout = float(getattr(config, "timeout_worker_healthcheck", 5) or 5)
+        self.heartbeat = LoopHeartbeat(heartbeat_connection, self.ping_answer, timeout)
+        self.heartbeat.start()
 
     def ping_answer(self) -> object:
         """What this uvicorn's supervisor expects: recent ones ask whether the server has
@@ -95,19 +110,17 @@ class SupervisedServer(RecyclingServer):
         return self.started if hasattr(multiprocess.Process, "is_ready") else b"pong"
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        try:
-            await super().startup(sockets)
-        finally:
-            self.heartbeat.stop_thread()
+        await super().startup(sockets)
         if not self.started:
             exit_after_failed_startup(self, STARTUP_FAILURE)
+        self.heartbeat.watch()
 
     async def on_tick(self, counter: int) -> bool:
-        self.heartbeat.answer_pending()
+        self.heartbeat.tick()
         return await super().on_tick(counter)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        self.heartbeat.start_thread()  # finishing slow requests is not being blocked
+        self.heartbeat.unwatch()  # finishing slow requests is not being blocked
         await super().shutdown(sockets)
 
 
