@@ -57,7 +57,9 @@ BACKENDS: dict[str, tuple[str, dict[str, Any], int]] = {
 def scrape(url: str, **client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """Every sample of the endpoint: (name, sorted labels) -> value."""
     with httpx.Client(timeout=5, **client) as session:
-        text = session.get(url).text
+        response = session.get(url)
+    assert response.status_code == 200, response.text
+    text = response.text
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(text)

@@ -14,6 +14,7 @@ prometheus-client's own ``start_http_server`` listens on TCP only; a small threa
 from __future__ import annotations
 
 import atexit
+import glob
 import logging
 import os
 import platform
@@ -31,6 +32,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from .metrics import BIND_VARIABLE, DIRECTORY_VARIABLE, SERVER_VARIABLE
 
 PLACES = ("/dev/shm",)
+
+#: prometheus-client's files start with an 8-byte header (the bytes used).
+HEADER_BYTES = 8
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -96,6 +100,37 @@ def use_multiprocess_values() -> None:
         values.ValueClass = values.get_value_class()
 
 
+def settled_files(directory: str) -> list[str]:
+    """The figure files of ``directory`` that can be read now.
+
+    A worker creates its file empty and sizes it a moment later. prometheus-client's reader
+    fails on a file shorter than its header (``struct.error``), so a scrape landing in that
+    moment would fail whole, as a worker is (re)started. Such a file holds no figures yet,
+    so it is left out; so is a file gone between the listing and the ``stat`` (a dead
+    worker's live gauge, removed by ``mark_process_dead``).
+    """
+    settled = []
+    for path in sorted(glob.glob(os.path.join(directory, "*.db"))):
+        try:
+            if os.stat(path).st_size >= HEADER_BYTES:
+                settled.append(path)
+        except FileNotFoundError:
+            continue
+    return settled
+
+
+def settled_files_collector(registry: Any, directory: str) -> Any:
+    """prometheus-client's ``MultiProcessCollector`` on ``directory``, reading only
+    :func:`settled_files`; its merging is prometheus-client's own."""
+    from prometheus_client import multiprocess
+
+    class SettledFilesCollector(multiprocess.MultiProcessCollector):
+        def collect(self) -> Any:
+            return self.merge(settled_files(directory), accumulate=True)  # type: ignore[no-untyped-call]
+
+    return SettledFilesCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+
+
 class MetricsEndpoint:
     """The directory and the endpoint of one server's metrics."""
 
@@ -131,7 +166,7 @@ class MetricsEndpoint:
         return endpoint
 
     def start(self) -> None:
-        from prometheus_client import CollectorRegistry, Gauge, make_wsgi_app, multiprocess
+        from prometheus_client import CollectorRegistry, Gauge, make_wsgi_app
 
         build = Gauge(
             "prodserver_build_info",
@@ -148,7 +183,7 @@ class MetricsEndpoint:
             platform.python_version(),
         ).set(1)
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=self.directory)  # type: ignore[no-untyped-call]
+        settled_files_collector(registry, self.directory)
         self.server = _server_for(self.bind, make_wsgi_app(registry))
         if self.bind.startswith("unix:"):
             found = os.stat(self.bind[len("unix:") :])
