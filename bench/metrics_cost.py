@@ -2,7 +2,7 @@
 UvicornWSGIServer and GunicornServer, with ``metrics-bind`` against without, the same
 server, workers and logging otherwise; interleaved rounds, paired ratios.
 
-    python bench/metrics_cost.py [--rounds 5] [--seconds 5]
+    python bench/metrics_cost.py [--rounds 5] [--seconds 5] [--backend NAME ...]
 
 Target (issue 16): with metrics >= 0.97x without, on each backend.
 """
@@ -35,9 +35,10 @@ BACKENDS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def processes(port: int, metrics_port: int) -> dict[str, Any]:
+def processes(port: int, metrics_port: int, names: list[str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for name, (backend, args) in BACKENDS.items():
+    for name in names:
+        backend, args = BACKENDS[name]
         if "gunicorn" in backend:
             address: dict[str, Any] = {"bind": f"127.0.0.1:{port}"}
         else:
@@ -55,12 +56,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--backend",
+        action="append",
+        choices=list(BACKENDS),
+        help="measure only this backend (repeatable; default: each)",
+    )
     options = parser.parse_args()
+    names = options.backend or list(BACKENDS)
 
     wrk = ensure_wrk()
     port, metrics_port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}/hello/"
-    configured = processes(port, metrics_port)
+    configured = processes(port, metrics_port, names)
     env = project_env(configured)
     results: dict[str, list[float]] = {name: [] for name in configured}
     for round_number in range(1, options.rounds + 1):
@@ -82,7 +90,7 @@ def main() -> None:
     print("| backend | req/s without | req/s with metrics | ratio, median (range) | target |")
     print("|---|---|---|---|---|")
     ratios = {}
-    for name in BACKENDS:
+    for name in names:
         ratio = paired_ratio(results[f"{name}-metrics"], results[f"{name}-off"])
         verdict = "met" if ratio.median >= TARGET else "MISSED"
         print(

@@ -45,35 +45,41 @@ def metrics_wanted() -> bool:
 
 
 class Metrics:
-    """The metric objects, made once per process."""
+    """The metric objects, made once per process (in ``registry``, prometheus-client's
+    default one unless given)."""
 
-    def __init__(self) -> None:
-        from prometheus_client import Counter, Gauge, Histogram
+    def __init__(self, registry: Any = None) -> None:
+        from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 
+        into = REGISTRY if registry is None else registry
         self.requests = Counter(
-            "prodserver_http_requests", "HTTP requests answered", ["method", "status"]
+            "prodserver_http_requests",
+            "HTTP requests answered",
+            ["method", "status"],
+            registry=into,
         )
         self.duration = Histogram(
             "prodserver_http_request_duration_seconds",
             "Time from a request's start to the end of its response",
             ["method"],
+            registry=into,
         )
         self.in_flight = Gauge(
             "prodserver_http_requests_in_flight",
             "HTTP requests being answered",
             multiprocess_mode="livesum",
+            registry=into,
         )
         self.response_bytes = Counter(
-            "prodserver_http_response_bytes", "Bytes of response bodies sent"
+            "prodserver_http_response_bytes", "Bytes of response bodies sent", registry=into
         )
-        self.worker_starts = Counter("prodserver_worker_starts", "Worker processes started")
+        self.worker_starts = Counter(
+            "prodserver_worker_starts", "Worker processes started", registry=into
+        )
         self.worker_exits = Counter(
-            "prodserver_worker_exits", "Worker processes that ended", ["reason"]
+            "prodserver_worker_exits", "Worker processes that ended", ["reason"], registry=into
         )
         self.figures = RequestFigures(self)
-
-    def record(self, method: str, status: int, seconds: float, sent: int) -> None:
-        self.figures.record(method, status, seconds, sent)
 
 
 class RequestFigures:
@@ -82,51 +88,68 @@ class RequestFigures:
 
     Each prometheus-client value in multiprocess mode is a locked write to a memory-mapped
     file: six of them a request (two for in-flight, two for the histogram, the count, the
-    bytes) cost more than 3 % of a fast Django view. Here a request updates a few counts
-    under one lock; what a scrape shows is at most ``FLUSH_SECONDS`` old, far below any
-    scrape interval. prometheus-client has no such batching of its own.
+    bytes) cost more than 3 % of a fast Django view. Here a request adds to a few running
+    totals; what a scrape shows is at most ``FLUSH_SECONDS`` old, far below any scrape
+    interval. prometheus-client has no such batching of its own.
+
+    The totals only ever grow. The flusher copies them (copying a dict or a list is one step
+    under the GIL) and hands prometheus-client what grew since its last copy, so a request
+    never waits for the flusher. Requests answered on several threads (a WSGI server's) add
+    under a lock among themselves (:meth:`started`, :meth:`record`); an event loop, the one
+    thread an ASGI worker records on, needs none (:meth:`started_on_loop`,
+    :meth:`record_on_loop`). One process records one way, never both.
     """
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
-        self.lock = threading.Lock()
         # The histogram's own bucket bounds (+Inf last), and below its values: observe()
         # takes one value at a time, and these are counts of many.
         self.bounds = list(metrics.duration._upper_bounds)
-        self.requests: dict[tuple[str, int], int] = {}
-        self.durations: dict[str, list[float]] = {}
-        self.sent = 0
-        self.in_flight = 0
-        self.flushed_in_flight = 0
-        self.flushing = False
+        self._in_a_new_process()
         os.register_at_fork(after_in_child=self._in_a_new_process)
 
     def _in_a_new_process(self) -> None:
         """A forked worker starts with none of its parent's figures, and its own flusher."""
         self.lock = threading.Lock()
-        self.requests, self.durations, self.sent = {}, {}, 0
-        self.in_flight = self.flushed_in_flight = 0
+        #: One flush at a time (the flusher's, or the last one at exit).
+        self.flush_lock = threading.Lock()
+        self.requests: dict[tuple[str, int], int] = {}
+        #: Per method: a count per bucket, then the sum of the durations.
+        self.durations: dict[str, list[float]] = {}
+        self.begun = self.ended = self.sent = 0
+        self.flushed_requests: dict[tuple[str, int], int] = {}
+        self.flushed_durations: dict[str, list[float]] = {}
+        self.flushed_sent = 0
+        self.flushed_in_flight = 0
         self.flushing = False
 
     def started(self) -> None:
         with self.lock:
-            self.in_flight += 1
+            self.begun += 1
+        if not self.flushing:
+            self._start_flusher()
+
+    def started_on_loop(self) -> None:
+        self.begun += 1
         if not self.flushing:
             self._start_flusher()
 
     def record(self, method: str, status: int, seconds: float, sent: int) -> None:
-        method = method if method in METHODS else "other"
-        bucket = bisect_left(self.bounds, seconds)
         with self.lock:
-            self.in_flight -= 1
-            key = (method, status)
-            self.requests[key] = self.requests.get(key, 0) + 1
-            durations = self.durations.get(method)
-            if durations is None:
-                durations = self.durations[method] = [0.0] * (len(self.bounds) + 1)
-            durations[bucket] += 1
-            durations[-1] += seconds
-            self.sent += sent
+            self.record_on_loop(method, status, seconds, sent)
+
+    def record_on_loop(self, method: str, status: int, seconds: float, sent: int) -> None:
+        method = method if method in METHODS else "other"
+        key = (method, status)
+        requests = self.requests
+        requests[key] = requests.get(key, 0) + 1
+        durations = self.durations.get(method)
+        if durations is None:
+            durations = self.durations[method] = [0.0] * (len(self.bounds) + 1)
+        durations[bisect_left(self.bounds, seconds)] += 1
+        durations[-1] += seconds
+        self.sent += sent
+        self.ended += 1
 
     def _start_flusher(self) -> None:
         """Once per process (a forked worker starts its own)."""
@@ -140,27 +163,39 @@ class RequestFigures:
             self.flush()
 
     def flush(self) -> None:
-        with self.lock:
-            requests, self.requests = self.requests, {}
-            durations, self.durations = self.durations, {}
-            sent, self.sent = self.sent, 0
-            in_flight = self.in_flight
-        metrics = self.metrics
-        # The in-flight figure first: a scrape that sees these requests counted sees them
-        # no longer in flight.
-        if in_flight != self.flushed_in_flight:
-            metrics.in_flight.set(in_flight)
-            self.flushed_in_flight = in_flight
-        if sent:
-            metrics.response_bytes.inc(sent)
-        for (method, status), count in requests.items():
-            metrics.requests.labels(method, str(status)).inc(count)
-        for method, counts in durations.items():
-            child = metrics.duration.labels(method)
-            for index, observed in enumerate(counts[:-1]):
-                if observed:
-                    child._buckets[index].inc(observed)
-            child._sum.inc(counts[-1])
+        """Hand prometheus-client what grew since the last flush."""
+        with self.flush_lock:
+            # Ended before begun: a request that begins and ends between the two reads
+            # shows as in flight until the next flush, never as a negative count.
+            ended = self.ended
+            in_flight = self.begun - ended
+            sent = self.sent
+            requests = dict(self.requests)
+            durations = {method: list(counts) for method, counts in dict(self.durations).items()}
+            metrics = self.metrics
+            # The in-flight figure first: a scrape that sees these requests counted sees
+            # them no longer in flight.
+            if in_flight != self.flushed_in_flight:
+                metrics.in_flight.set(in_flight)
+                self.flushed_in_flight = in_flight
+            if sent != self.flushed_sent:
+                metrics.response_bytes.inc(sent - self.flushed_sent)
+                self.flushed_sent = sent
+            for key, count in requests.items():
+                grown = count - self.flushed_requests.get(key, 0)
+                if grown:
+                    method, status = key
+                    metrics.requests.labels(method, str(status)).inc(grown)
+            self.flushed_requests = requests
+            for method, counts in durations.items():
+                flushed = self.flushed_durations.get(method) or [0.0] * len(counts)
+                child = metrics.duration.labels(method)
+                for index, observed in enumerate(counts[:-1]):
+                    if observed != flushed[index]:
+                        child._buckets[index].inc(observed - flushed[index])
+                if counts[-1] != flushed[-1]:
+                    child._sum.inc(counts[-1] - flushed[-1])
+            self.flushed_durations = durations
 
 
 @cache
@@ -227,7 +262,7 @@ class ExchangeMetrics:
 
     def record(self, exchange: Exchange) -> None:
         status = exchange.status if isinstance(exchange.status, int) else 500
-        self.metrics.record(
+        self.metrics.figures.record(
             str(exchange.scope.get("method", "")), status, exchange.duration, exchange.sent
         )
 
@@ -246,7 +281,7 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         figures = self.figures
-        figures.started()
+        figures.started_on_loop()
         started = time.perf_counter()
         status = 500
         sent = 0
@@ -262,7 +297,7 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, counting_send)
         finally:
-            figures.record(scope["method"], status, time.perf_counter() - started, sent)
+            figures.record_on_loop(scope["method"], status, time.perf_counter() - started, sent)
 
 
 class WSGIRequestMetrics(WSGIAccessLog):
