@@ -24,7 +24,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class ExchangeRecorder(Protocol):
-    """What a finished exchange is handed to: an access-line writer, or metrics."""
+    """What a finished exchange is handed to: an access-line writer."""
 
     def record(self, exchange: Exchange) -> None: ...
 

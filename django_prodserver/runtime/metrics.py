@@ -22,12 +22,9 @@ import os
 import threading
 import time
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Any
-
-from .access_format import Exchange
-from .wsgi_access_log import WSGIAccessLog
 
 BIND_VARIABLE = "PRODSERVER_METRICS_BIND"
 SERVER_VARIABLE = "PRODSERVER_METRICS_SERVER"
@@ -250,31 +247,14 @@ def exit_reason(pid: int, killed_for_timeout: bool) -> str | None:
     return "crashed"
 
 
-class ExchangeMetrics:
-    """Records each finished exchange (``access_log.Exchange``) and ends its in-flight
-    count: the recorder our access-log middlewares hand their exchanges to."""
-
-    def __init__(self) -> None:
-        self.metrics = metrics()
-
-    def started(self) -> None:
-        self.metrics.figures.started()
-
-    def record(self, exchange: Exchange) -> None:
-        status = exchange.status if isinstance(exchange.status, int) else 500
-        self.metrics.figures.record(
-            str(exchange.scope.get("method", "")), status, exchange.duration, exchange.sent
-        )
-
-
 class RequestMetrics:
     """ASGI middleware recording each HTTP request: its status, the body bytes it sent,
     and the time to the end of its response. Leaner than our access-log middleware, whose
     exchange it does not need: this runs on the event loop for every request."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, figures: RequestFigures | None = None) -> None:
         self.app = app
-        self.figures = metrics().figures
+        self.figures = metrics().figures if figures is None else figures
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -300,21 +280,115 @@ class RequestMetrics:
             figures.record_on_loop(scope["method"], status, time.perf_counter() - started, sent)
 
 
-class WSGIRequestMetrics(WSGIAccessLog):
-    """WSGI middleware recording each request once its response is sent, the way our WSGI
-    access lines are (``wsgi_access_log.py``: a server's file wrapper and a body's length
-    are kept)."""
+class WSGIRequestMetrics:
+    """WSGI middleware recording each request when the server closes its body, that is
+    once the response is sent, or failed. A body the server sends itself (its
+    ``wsgi.file_wrapper``) is left as it is, counted by its Content-Length; a one-item body
+    keeps its length (waitress reads it as the Content-Length).
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
-        self.recorder = ExchangeMetrics()
-        super().__init__(app, self.recorder)
+    It does what ``WSGIAccessLog`` does for a line, in fewer steps: it runs for every
+    request of a server with metrics, and the exchange a line reads is not needed here.
+    """
 
-    def exchange_for(self, environ: dict[str, Any]) -> Exchange:
-        return Exchange({"method": environ.get("REQUEST_METHOD", "")})
+    def __init__(
+        self, app: Callable[..., Iterable[bytes]], figures: RequestFigures | None = None
+    ) -> None:
+        self.app = app
+        self.figures = metrics().figures if figures is None else figures
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        self.recorder.started()
-        return super().__call__(environ, start_response)
+        self.figures.started()
+        body = MeteredBody(self.figures, environ.get("REQUEST_METHOD", ""))
+
+        def noting_start_response(status: str, headers: Any, *exc_info: Any) -> Any:
+            body.status = int(status[:3])
+            body.headers = headers
+            write = start_response(status, headers, *exc_info)
+
+            def counting_write(data: bytes) -> Any:
+                body.sent += len(data)
+                return write(data)
+
+            return counting_write
+
+        try:
+            body.body = self.app(environ, noting_start_response)
+        except BaseException:
+            body.record()
+            raise
+        file_wrapper = environ.get("wsgi.file_wrapper")
+        if isinstance(file_wrapper, type) and isinstance(body.body, file_wrapper):
+            return body.closed_by_the_server()
+        if hasattr(body.body, "__len__"):
+            return SizedMeteredBody.of(body)
+        return body
+
+
+class MeteredBody:
+    """An application's body, its bytes counted as the server takes them; recorded once."""
+
+    def __init__(self, figures: RequestFigures, method: str) -> None:
+        self.figures = figures
+        self.method = method
+        self.started = time.perf_counter()
+        self.body: Iterable[bytes] = ()
+        self.status = 500
+        self.headers: Any = ()
+        self.sent = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.body:
+            self.sent += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.record()
+
+    def record(self) -> None:
+        self.figures.record(self.method, self.status, time.perf_counter() - self.started, self.sent)
+
+    def closed_by_the_server(self) -> Iterable[bytes]:
+        """The server's own file wrapper, recorded when the server closes it."""
+        wrapper = self.body
+        close = getattr(wrapper, "close", None)
+
+        def recording_close() -> None:
+            try:
+                if close is not None:
+                    close()
+            finally:
+                length = next(
+                    (
+                        str(value)
+                        for name, value in self.headers
+                        if name.lower() == "content-length"
+                    ),
+                    "",
+                )
+                self.sent = int(length) if length.isdigit() else 0
+                self.record()
+
+        wrapper.close = recording_close  # type: ignore[attr-defined]
+        return wrapper
+
+
+class SizedMeteredBody(MeteredBody):
+    @classmethod
+    def of(cls, body: MeteredBody) -> SizedMeteredBody:
+        sized = cls.__new__(cls)
+        sized.__dict__.update(body.__dict__)
+        sized.length = len(body.body)  # type: ignore[arg-type]
+        return sized
+
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
 
 
 def with_request_metrics(app: Any, wsgi: bool = False) -> Any:
