@@ -2,7 +2,7 @@
 UvicornWSGIServer and GunicornServer, with ``metrics-bind`` against without, the same
 server, workers and logging otherwise; interleaved rounds, paired ratios.
 
-    python bench/metrics_cost.py [--rounds 5] [--seconds 5] [--backend NAME ...]
+    python bench/metrics_cost.py [--rounds 12] [--seconds 5] [--backend NAME ...]
 
 Target (issue 16): with metrics >= 0.97x without, on each backend.
 """
@@ -53,7 +53,9 @@ def processes(port: int, metrics_port: int, names: list[str]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--rounds", type=int, default=12, help="a round moves by a few %% on a VM: take many"
+    )
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
