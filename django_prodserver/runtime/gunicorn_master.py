@@ -11,6 +11,7 @@ brings up workers that import the project's current code, as with ``gunicorn`` b
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
@@ -21,6 +22,7 @@ import types
 from typing import Any
 
 from gunicorn.app.wsgiapp import WSGIApplication
+from gunicorn.errors import HaltServer
 
 from django_prodserver.runtime.access_log import escape_access_atoms
 from django_prodserver.runtime.drain import DrainDelay
@@ -72,6 +74,7 @@ class ProdserverGunicorn(WSGIApplication):
                 "cwd": self.restart_cwd,
             }
             arbiter.handle_winch = types.MethodType(handle_winch, arbiter)
+            halt_once(arbiter)
             escape_access_atoms(arbiter.log)
             if self.health.configured and not self.health.logged:
                 omit_health_from_gunicorn_access(arbiter.log)
@@ -110,6 +113,30 @@ def handle_winch(arbiter: Any) -> None:
         arbiter.kill_workers(signal.SIGTERM)
     else:
         arbiter.log.debug("SIGWINCH ignored: no new master was started with SIGUSR2")
+
+
+def halt_once(arbiter: Any) -> None:
+    """A master that halts because a worker failed to boot exits with gunicorn's status for
+    that (3), whatever the other workers do meanwhile.
+
+    Without this, when two workers fail to boot (a lifespan start-up failure, say), halting
+    for the first reaps the second, whose boot error raises ``HaltServer`` again, out of
+    ``halt()`` itself: the master ends with a traceback and status 1, or 3, depending on
+    timing (gunicorn 27 reaps in ``stop()``; under 23 the SIGCHLD handler does). While
+    halting, the master is already on its way out: a second reason to halt is dropped.
+    """
+    halt = arbiter.halt
+    reap_workers = arbiter.reap_workers
+
+    def reap_workers_while_halting() -> None:
+        with contextlib.suppress(HaltServer):
+            reap_workers()
+
+    def halt_for_one_reason(reason: str | None = None, exit_status: int = 0) -> None:
+        arbiter.reap_workers = reap_workers_while_halting
+        halt(reason=reason, exit_status=exit_status)
+
+    arbiter.halt = halt_for_one_reason
 
 
 def keep_drain_delay(arbiter: Any, drain: DrainDelay) -> None:

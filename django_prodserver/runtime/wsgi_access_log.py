@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from .access_format import ENVIRON_KEY, Exchange, text
 from .access_log import ExchangeRecorder
@@ -40,36 +40,13 @@ class WSGIAccessLog:
     ) -> Iterable[bytes]:
         started = time.monotonic()
         exchange = self.exchange_for(environ)
-
-        def recording_start_response(
-            status: str, headers: list[tuple[str, str]], *exc_info: Any
-        ) -> Any:
-            exchange.status = int(status.split(None, 1)[0])
-            exchange.response_headers = headers  # the atoms read str pairs too
-            write = start_response(status, headers, *exc_info)
-
-            def counting_write(data: bytes) -> Any:
-                exchange.sent += len(data)
-                return write(data)
-
-            return counting_write
-
         try:
-            body = self.app(environ, recording_start_response)
+            body = self.app(environ, noting_start_response(start_response, exchange))
         except BaseException:
             exchange.status = 500 if exchange.status == "-" else exchange.status
             self._record(exchange, started)
             raise
-        record = partial(self._record, exchange, started)
-        file_wrapper = environ.get("wsgi.file_wrapper")
-        if isinstance(file_wrapper, type) and isinstance(body, file_wrapper):
-            # The server sends its own file wrapper from the file (waitress without copying
-            # it through Python): left as it is, recorded when the server closes it.
-            return recorded_on_close(body, exchange, record)
-        if hasattr(body, "__len__"):
-            # A server reads a one-item body's length as its Content-Length (waitress does).
-            return SizedRecordedBody(body, exchange, record)
-        return RecordedBody(body, exchange, record)
+        return recorded_body(environ, body, exchange, partial(self._record, exchange, started))
 
     def exchange_for(self, environ: dict[str, Any]) -> Exchange:
         """The exchange to fill in: the request as our atoms read it."""
@@ -80,8 +57,55 @@ class WSGIAccessLog:
         self.writer.record(exchange)
 
 
+class SentResponse(Protocol):
+    """What is noted of a WSGI response as it is sent: an :class:`Exchange`, or metrics'."""
+
+    status: int | str
+    response_headers: Iterable[tuple[Any, Any]]
+    sent: int
+
+
+def noting_start_response(
+    start_response: Callable[..., Any], response: SentResponse
+) -> Callable[..., Any]:
+    """``start_response``, noting the status and headers in ``response``, and counting the
+    bytes given to the ``write()`` it returns (the WSGI 1.0 way of sending)."""
+
+    def noting(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+        response.status = int(status.split(None, 1)[0])
+        response.response_headers = headers  # the atoms read str pairs too
+        write = start_response(status, headers, *exc_info)
+
+        def counting_write(data: bytes) -> Any:
+            response.sent += len(data)
+            return write(data)
+
+        return counting_write
+
+    return noting
+
+
+def recorded_body(
+    environ: dict[str, Any],
+    body: Iterable[bytes],
+    response: SentResponse,
+    record: Callable[[], None],
+) -> Iterable[bytes]:
+    """``body`` for the server: its bytes counted in ``response``, and ``record`` called
+    once the server closes it, that is once the response is sent, or failed."""
+    file_wrapper = environ.get("wsgi.file_wrapper")
+    if isinstance(file_wrapper, type) and isinstance(body, file_wrapper):
+        # The server sends its own file wrapper from the file (waitress without copying
+        # it through Python): left as it is, recorded when the server closes it.
+        return recorded_on_close(body, response, record)
+    if hasattr(body, "__len__"):
+        # A server reads a one-item body's length as its Content-Length (waitress does).
+        return SizedRecordedBody(body, response, record)
+    return RecordedBody(body, response, record)
+
+
 def recorded_on_close(
-    body: Iterable[bytes], exchange: Exchange, record: Callable[[], None]
+    body: Iterable[bytes], exchange: SentResponse, record: Callable[[], None]
 ) -> Iterable[bytes]:
     """``body``, recorded when the server closes it; its size from Content-Length."""
     close = getattr(body, "close", None)
@@ -111,7 +135,7 @@ class RecordedBody:
     which WSGI servers call once the response is done, or failed."""
 
     def __init__(
-        self, body: Iterable[bytes], exchange: Exchange, record: Callable[[], None]
+        self, body: Iterable[bytes], exchange: SentResponse, record: Callable[[], None]
     ) -> None:
         self.body = body
         self.exchange = exchange
@@ -133,7 +157,7 @@ class RecordedBody:
 
 class SizedRecordedBody(RecordedBody):
     def __init__(
-        self, body: Iterable[bytes], exchange: Exchange, record: Callable[[], None]
+        self, body: Iterable[bytes], exchange: SentResponse, record: Callable[[], None]
     ) -> None:
         super().__init__(body, exchange, record)
         self.length = len(body)  # type: ignore[arg-type]
