@@ -28,6 +28,8 @@ LOGGED_VARIABLE = "PRODSERVER_LOG_HEALTH_CHECKS"
 DRAIN_FLAG_VARIABLE = "PRODSERVER_DRAIN_FLAG"
 #: Set in a WSGI environ the health paths answered, so that an access logger can skip it.
 HEALTH_MARK = "django_prodserver.health"
+#: Set in the environ of every request the WSGI health paths answered (metrics skip them).
+HEALTH_ANSWERED = "django_prodserver.health_answered"
 
 ALLOWED_METHODS = ("GET", "HEAD")
 Scope = MutableMapping[str, Any]
@@ -138,6 +140,7 @@ class WSGIHealthEndpoints:
         answer = self.paths.answer(path, environ.get("REQUEST_METHOD", "GET"))
         if answer is None:
             return self.app(environ, start_response)
+        environ[HEALTH_ANSWERED] = True
         if not self.paths.logged:
             environ[HEALTH_MARK] = True
         reason = {200: "OK", 405: "Method Not Allowed", 503: "Service Unavailable"}

@@ -137,6 +137,11 @@ class RequestFigures:
         with self.lock:
             self.record_on_loop(method, status, seconds, sent)
 
+    def record_not_counted(self) -> None:
+        """A request that :meth:`started` but is left out of the figures."""
+        with self.lock:
+            self.begun -= 1
+
     def record_on_loop(self, method: str, status: int, seconds: float, sent: int) -> None:
         method = method if method in METHODS else "other"
         key = (method, status)
