@@ -48,6 +48,7 @@ BACKENDS: dict[str, tuple[str, dict[str, Any], int]] = {
     "UvicornWSGIServer-2": (UVICORN_WSGI, {"workers": 2}, 2),
     "GunicornUvicornServer-2": (GUNICORN_UVICORN, {"workers": 2}, 2),
     "GunicornServer-2": (GUNICORN, {"workers": 2, "worker-class": "gthread"}, 2),
+    "GunicornServer-sync-2": (GUNICORN, {"workers": 2, "worker-class": "sync"}, 2),
     "GranianASGIServer-2": (GRANIAN, {"workers": 2}, 2),
     "GranianWSGIServer-2": (GRANIAN_WSGI, {"workers": 2}, 2),
     "WaitressServer": (WAITRESS, {}, 1),
