@@ -135,6 +135,8 @@ class AccessFormat:
         the formatting itself; only the repr of a string and indices go into it."""
         namespace: dict[str, Any] = {"_escape": escape_atom}
         values: list[str] = []
+        computed: list[str] = []
+        unsafe: list[str] = []
         for index, found in enumerate(CONVERSION.finditer(self.format)):
             name, conversion = found.group(1), found.group(2)
             if conversion == "%":
@@ -147,14 +149,27 @@ class AccessFormat:
                 values.append(f"_c{index}")
                 continue
             namespace[f"_a{index}"] = compute
-            call = f"_a{index}(exchange)"
-            values.append(call if name in SAFE_ATOMS else f"_escape({call})")
+            computed.append(f"    v{index} = _a{index}(exchange)")
+            values.append(f"v{index}")
+            if name not in SAFE_ATOMS:
+                unsafe.append(f"v{index}")
         namespace["_format"] = CONVERSION.sub(
             lambda found: found.group(0) if found.group(2) == "%" else "%" + found.group(2),
             self.format,
         )
+        lines = ["def line(exchange):", *computed]
+        if unsafe:
+            # One check of all the atoms that may need escaping; each is escaped only when
+            # one of them does (a quote, a backslash or a control character somewhere).
+            probe = "".join(f"{{{name}}}" for name in unsafe)
+            lines += [
+                f'    probe = f"{probe}"',
+                "    if not probe.isprintable() or '\"' in probe or '\\\\' in probe:",
+                *(f"        {name} = _escape({name})" for name in unsafe),
+            ]
         arguments = f"({', '.join(values)},)" if values else "()"
-        source = f"def line(exchange):\n    return _format % {arguments}\n"
+        lines.append(f"    return _format % {arguments}")
+        source = "\n".join(lines) + "\n"
         exec(compile(source, "<access-log-format>", "exec"), namespace)
         compiled: Callable[[Exchange], str] = namespace["line"]
         return compiled
