@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -413,7 +414,13 @@ def sigterm_one_of_two_behind_nginx(
     """Two instances of the example's ``web`` behind the scale-out nginx, which sends only
     to instances whose readiness path answers 200 (as Kubernetes' endpoints would). Under a
     load of GETs and POSTs, SIGTERM one of them and let it stop. Returns both loads and how
-    often nginx was reloaded."""
+    often nginx was reloaded.
+
+    The clients open a connection per request. Each reload has nginx's old workers close
+    their idle client connections, and a request sent on one just then fails
+    ("Server disconnected without sending a response"), about one run in five: a
+    property of reloading nginx, the stand-in for the endpoints controller here, not of
+    the instance being drained (a Kubernetes Service reloads nothing)."""
     port, proxy_port = free_port(), free_port()
     config = scale_out_config(shared_directory, port, proxy_port)
     if not retries:
@@ -438,9 +445,14 @@ def sigterm_one_of_two_behind_nginx(
         proxy.wait_listening(shared_directory / "nginx.pid")
         with (
             ReadinessController(proxy, "/readyz") as controller,
-            BoundedLoad(f"{front}/request-info/", seconds_limit=LOAD_SECONDS_LIMIT) as gets,
             BoundedLoad(
-                f"{front}/upload/", body=b"x" * 2048, seconds_limit=LOAD_SECONDS_LIMIT
+                f"{front}/request-info/", keep_alive=False, seconds_limit=LOAD_SECONDS_LIMIT
+            ) as gets,
+            BoundedLoad(
+                f"{front}/upload/",
+                body=b"x" * 2048,
+                keep_alive=False,
+                seconds_limit=LOAD_SECONDS_LIMIT,
             ) as posts,
         ):
             gets.wait_for_more(200)
@@ -482,9 +494,11 @@ def test_without_a_drain_delay_requests_fail_where_nothing_retries(
     gets, posts, _ = sigterm_one_of_two_behind_nginx(
         servers, nginx, shared_directory, "0", retries=False
     )
-    failed = gets.failures + posts.failures
+    failed = Counter(gets.failures + posts.failures)
     assert failed, "every request succeeded without a drain delay"
-    assert all(failure == "status 502" for failure in failed), failed[:5]
+    # nginx's 502s for the requests the stopped instance refused: most of the failures, if
+    # not all (the kinds are printed when not).
+    assert failed["status 502"] * 2 > failed.total(), failed
 
 
 # --- supervisor and circus --------------------------------------------------------------
