@@ -23,12 +23,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class ExchangeRecorder(Protocol):
-    """What a finished exchange is handed to: an access-line writer."""
-
-    def record(self, exchange: Exchange) -> None: ...
-
-
 class AccessLogger(Protocol):
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None: ...
 

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from .access_format import ENVIRON_KEY, Exchange, text
-from .access_log import ExchangeRecorder
+from .access_log import AccessLineWriter
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -31,7 +31,7 @@ def scope_of(environ: dict[str, Any]) -> dict[str, Any]:
 class WSGIAccessLog:
     """WSGI middleware: one access line per request, once its body is sent (or fails)."""
 
-    def __init__(self, app: WSGIApp, writer: ExchangeRecorder) -> None:
+    def __init__(self, app: WSGIApp, writer: AccessLineWriter) -> None:
         self.app = app
         self.writer = writer
 
@@ -39,7 +39,7 @@ class WSGIAccessLog:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         started = time.monotonic()
-        exchange = self.exchange_for(environ)
+        exchange = Exchange(scope_of(environ))
         try:
             body = self.app(environ, noting_start_response(start_response, exchange))
         except BaseException:
@@ -47,10 +47,6 @@ class WSGIAccessLog:
             self._record(exchange, started)
             raise
         return recorded_body(environ, body, exchange, partial(self._record, exchange, started))
-
-    def exchange_for(self, environ: dict[str, Any]) -> Exchange:
-        """The exchange to fill in: the request as our atoms read it."""
-        return Exchange(scope_of(environ))
 
     def _record(self, exchange: Exchange, started: float) -> None:
         exchange.duration = time.monotonic() - started
