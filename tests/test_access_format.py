@@ -11,7 +11,12 @@ import pytest
 from gunicorn.config import Config
 from gunicorn.glogging import Logger, SafeAtoms
 
-from django_prodserver.runtime.access_format import AccessFormat, Exchange
+from django_prodserver.runtime.access_format import (
+    ENVIRON_KEY,
+    RAW_URI_KEY,
+    AccessFormat,
+    Exchange,
+)
 from django_prodserver.runtime.access_log import (
     _Request,
     _Response,
@@ -96,8 +101,9 @@ def test_the_line_is_gunicorns(request_parts: dict[str, Any]) -> None:
 
 
 FORMATS = {
-    "conversions": "%(s)03d %(B)5d %(D)x %(L)s%% done %%(h)s %(h)r",
+    "conversions": "%(s)03d %(B)5d %(D)x %(L)s%% done %%(h)s %(h)r %(l)5s %(l)s %(nothing)3s",
     "no atoms": "a fixed %% line",
+    "literals an f-string would read": "{x} 'single' \"double\" \\back\t %% %(h)s {%(s)s}",
     "repeated and unknown": "%(h)s %(h)s %(nothing)s %({x-request-id}i)s",
 }
 
@@ -150,6 +156,85 @@ def test_the_time_is_formatted_once_a_second(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(time, "time", lambda: 1_800_000_001.0)
     compiled.atoms(exchange)
     assert len(formatted) == 2
+
+
+def test_the_compiled_line_formats_the_time_once_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    compiled = AccessFormat("%(t)s %(s)s")
+    formatted: list[str] = []
+    original_strftime = time.strftime
+
+    def strftime(*args: Any) -> str:
+        formatted.append(args[0])
+        return original_strftime(*args)
+
+    monkeypatch.setattr(time, "strftime", strftime)
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.25)
+    exchange = Exchange({"method": "GET", "path": "/"}, status=200)
+    lines = {compiled.line(exchange) for _ in range(100)}
+    assert len(lines) == 1
+    assert len(formatted) == 1
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_001.0)
+    assert compiled.line(exchange) != lines.pop()
+    assert len(formatted) == 2
+    assert compiled.line(exchange) == compiled.format % compiled.atoms(exchange)
+
+
+def test_line_at_tick_writes_the_time_of_the_last_tick(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    compiled = AccessFormat("%(t)s")
+    exchange = Exchange({"method": "GET", "path": "/"})
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.5)
+    compiled.tick()
+    ticked = compiled.line_at_tick(exchange)
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_005.5)
+    assert compiled.line_at_tick(exchange) == ticked  # no clock read
+    assert compiled.line(exchange) != ticked  # reads it
+    compiled.tick()
+    assert compiled.line_at_tick(exchange) == compiled.line(exchange)
+
+
+def test_request_headers_from_an_asgi_scope_a_wsgi_server_and_an_environ() -> None:
+    asgi = Exchange({"headers": [(b"user-agent", b"one"), (b"user-agent", b"two")]})
+    assert asgi.request_header("user-agent") == "two"  # the last, as gunicorn keeps
+    gunicorns = Exchange({"headers": [("USER-AGENT", "curl"), ("X-ID", "7")]})
+    assert gunicorns.request_header("user-agent") == "curl"
+    assert gunicorns.request_header("x-id") == "7"
+    environ = {"HTTP_USER_AGENT": "wget", "CONTENT_TYPE": "text/plain", "PATH_INFO": "/"}
+    from_environ = Exchange({ENVIRON_KEY: environ, "method": "GET", "path": "/"})
+    assert from_environ.request_header("user-agent") == "wget"
+    assert from_environ.request_header("content-type") == "text/plain"
+    assert from_environ.request_header("path-info") is None
+    assert from_environ.request_header("referer") is None
+
+
+@pytest.mark.parametrize(
+    ("scope", "request_line"),
+    [
+        (
+            {"raw_path": b"/a%20b", "query_string": b"x=1", "path": "/a b"},
+            "GET /a%20b?x=1 HTTP/1.0",
+        ),
+        ({"path": "/plain", "query_string": b""}, "GET /plain HTTP/1.0"),
+        ({RAW_URI_KEY: "/as?sent", "path": "/as"}, "GET /as?sent HTTP/1.0"),
+        (
+            {ENVIRON_KEY: {}, "path": "/\u00c3\u00a4 b", "query_string": b"q"},
+            "GET /%C3%A4%20b?q HTTP/1.0",
+        ),
+    ],
+    ids=["asgi raw path", "no raw path", "a wsgi server's raw uri", "waitress: none kept"],
+)
+def test_the_request_line_of_each_kind_of_exchange(
+    scope: dict[str, Any], request_line: str
+) -> None:
+    exchange = Exchange({"method": "GET", "http_version": "1.0", **scope})
+    compiled = AccessFormat("%(r)s")
+    assert compiled.line(exchange) == request_line
+    assert compiled.atoms(exchange)["r"] == request_line
 
 
 WSGI_FORMAT = EVERY_ATOM + " %({wsgi.url_scheme}e)s %({HTTP_X_REQUEST_ID}e)s"

@@ -241,3 +241,21 @@ def test_waitress_keeps_its_framing_and_file_sending_with_access_lines(
     output = server.output()
     assert f"BODY / 200 {len(hello.content)}" in output
     assert f"BODY /file/ 200 {FILE.stat().st_size}" in output
+
+
+@pytest.mark.parametrize("backend", [UVICORN, GUNICORN_UVICORN], ids=["Uvicorn", "GunicornUvicorn"])
+def test_every_line_of_a_burst_is_written_once_before_the_stop(
+    servers: ServerFactory, backend: str
+) -> None:
+    """Lines are written together after each turn of the event loop: none is lost or
+    doubled under concurrent requests, and the last ones are out before the process ends."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = started(servers, backend, **{"access-log-format": "BURST %(q)s %(s)s"})
+    names = [f"name=burst{number}" for number in range(200)]
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda query: server.get(f"/?{query}").status_code, names))
+    assert statuses == [200] * len(names)
+    assert server.stop() == 0
+    lines = [line for line in server.output().splitlines() if line.startswith("BURST name=")]
+    assert sorted(lines) == sorted(f"BURST {query} 200" for query in names)

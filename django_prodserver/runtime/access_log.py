@@ -3,18 +3,26 @@ in our gunicorn worker, through ``django_prodserver.access`` under the uvicorn b
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import logging
 import sys
-import time
 import traceback
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from time import monotonic
+from typing import Any, Protocol
 
 from .._compat import gunicorn_access_log_enabled
-
-if TYPE_CHECKING:
-    from .access_format import AccessFormat, Exchange
+from .access_format import (
+    ENVIRON_KEY,
+    RAW_URI_KEY,
+    AccessFormat,
+    Exchange,
+    escaped,
+    json_fields,
+    text,
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -41,10 +49,42 @@ class _Request:
         self.headers = headers
 
 
+class SentExchange(Exchange):
+    """An exchange noted from what the application sends: ``sending`` is its ``send``."""
+
+    __slots__ = ("send",)
+
+    def __init__(self, scope: Scope, send: Send) -> None:
+        # Every field set here rather than through Exchange's __init__: one call less on
+        # each request.
+        self.scope = scope
+        self.status = "-"
+        self.response_headers = ()
+        self.sent = 0
+        self.duration = 0.0
+        self._request_headers = None
+        self.send = send
+
+    def sending(self, message: Message) -> Awaitable[None]:
+        # A plain method handing back send's awaitable: no coroutine of its own.
+        kind = message["type"]
+        if kind == "http.response.body":
+            self.sent += len(message.get("body", b""))
+        elif kind == "http.response.start":
+            self.status = message["status"]
+            self.response_headers = message.get("headers", ())
+        return self.send(message)
+
+
 class AccessLogMiddleware:
-    """ASGI middleware that times each HTTP request, notes its status, headers and bytes
-    sent, and hands the finished :class:`Exchange` to ``record``. It reads the scope at the
-    end, so a client address rewritten by the proxy-headers middleware inside it counts."""
+    """ASGI middleware that notes each HTTP request's status, headers, bytes sent and (when
+    ``timed``) duration, and hands the finished :class:`Exchange` to ``record``. It reads the
+    scope at the end, so a client address rewritten by the proxy-headers middleware inside
+    it counts."""
+
+    #: Whether the lines need each request's duration. A format without ``T``, ``D``, ``M``
+    #: or ``L`` does not, and then no clock is read.
+    timed = True
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -56,27 +96,17 @@ class AccessLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        from .access_format import Exchange
-
-        started = time.monotonic()
-        exchange = Exchange(scope)
-
-        async def send_and_record(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                exchange.sent += len(message.get("body", b""))
-            elif message["type"] == "http.response.start":
-                exchange.status = message["status"]
-                exchange.response_headers = message.get("headers", ())
-            await send(message)
-
+        exchange = SentExchange(scope, send)
+        started = monotonic() if self.timed else 0.0
         try:
-            await self.app(scope, receive, send_and_record)
+            await self.app(scope, receive, exchange.sending)
         except BaseException:
             if exchange.status == "-":
                 exchange.status = 500
             raise
         finally:
-            exchange.duration = time.monotonic() - started
+            if self.timed:
+                exchange.duration = monotonic() - started
             self.record(exchange)
 
 
@@ -91,34 +121,37 @@ class GunicornAccessLog(AccessLogMiddleware):
     def __init__(self, app: ASGIApp, log: AccessLogger) -> None:
         from gunicorn.glogging import Logger
 
-        from .access_format import AccessFormat
-
         super().__init__(app)
         self.log = log
         plain = type(log) is Logger
         self.enabled = gunicorn_access_log_enabled(log, log.cfg)  # type: ignore[attr-defined]
         self.fast = AccessFormat(log.cfg.access_log_format) if plain else None  # type: ignore[attr-defined]
+        self.lines = (
+            LineBatch(log.access_log, self.fast, self._report_error)  # type: ignore[attr-defined]
+            if self.fast is not None
+            else None
+        )
         #: Our JSON logger class takes the exchange itself.
         self.access_exchange: Callable[[Exchange], None] | None = getattr(
             log, "access_exchange", None
         )
+        # The one path every request takes, chosen once.
+        if self.access_exchange is not None:
+            self.record = self.access_exchange  # type: ignore[method-assign]
+        elif self.lines is None:
+            self.record = self._call_access  # type: ignore[method-assign]
+        elif self.enabled:
+            self.record = self.lines.add  # type: ignore[method-assign]
+            self.timed = self.lines.compiled.uses_duration
 
     def record(self, exchange: Exchange) -> None:
-        if self.access_exchange is not None:
-            self.access_exchange(exchange)
-        elif self.fast is None:
-            self._call_access(exchange)
-        elif self.enabled:
-            log: Any = self.log
-            try:
-                write_line(log.access_log, self.fast, exchange)
-            except Exception:
-                log.error(traceback.format_exc())
+        """Nothing: gunicorn writes no access lines here (no ``accesslog``, or disabled)."""
+
+    def _report_error(self) -> None:
+        self.log.error(traceback.format_exc())  # type: ignore[attr-defined]
 
     def _call_access(self, exchange: Exchange) -> None:
         """gunicorn's ``access()``, with the objects its atoms read, for a custom logger."""
-        from .access_format import text
-
         response = _Response()
         response.status, response.sent = exchange.status, exchange.sent
         response.headers = [(text(key), text(value)) for key, value in exchange.response_headers]
@@ -134,32 +167,42 @@ class GunicornAccessLog(AccessLogMiddleware):
         )
 
 
+def gunicorn_writes_access_lines(log: Any) -> bool:
+    """Whether an access line is written for each request through gunicorn's logger
+    ``log``: with gunicorn's own logger class, only when it has somewhere to write them
+    (``accesslog`` and the like). Without that, no access-log middleware is needed at
+    all. A custom logger class decides in its own ``access()``, so it is always called."""
+    from gunicorn.glogging import Logger
+
+    return type(log) is not Logger or gunicorn_access_log_enabled(log, log.cfg)
+
+
 class AccessLineWriter:
     """Access lines in a gunicorn-style format for servers without one (uvicorn under
     ``access-log-format`` or JSON logs, waitress), on logger ``django_prodserver.access``.
     In JSON mode each line is a record whose fields are the request's (``json_logs.py``)."""
 
     def __init__(self, access_log_format: str, json_lines: bool, request_id_header: str) -> None:
-        from .access_format import AccessFormat
-
         self.format = AccessFormat(access_log_format)
         self.json_lines = json_lines
         self.request_id_header = request_id_header.lower()
         self.logger = logging.getLogger(ACCESS_LOGGER)
+        self.lines = LineBatch(self.logger, self.format, self._report_error)
+
+    def _report_error(self) -> None:
+        self.logger.exception("Access line not written")
 
     def record(self, exchange: Exchange) -> None:
+        if not self.json_lines:
+            self.lines.add(exchange)
+            return
         try:
-            if self.json_lines:
-                from .access_format import json_fields
-
-                self.logger.info(
-                    CAP.cut(self.format.line(exchange)),
-                    extra=json_fields(exchange, self.request_id_header),
-                )
-            else:
-                write_line(self.logger, self.format, exchange)
+            self.logger.info(
+                CAP.cut(self.format.line(exchange)),
+                extra=json_fields(exchange, self.request_id_header),
+            )
         except Exception:
-            self.logger.exception("Access line not written")
+            self._report_error()
 
 
 class FormattedAccessLog(AccessLogMiddleware):
@@ -168,6 +211,9 @@ class FormattedAccessLog(AccessLogMiddleware):
     def __init__(self, app: ASGIApp, writer: AccessLineWriter) -> None:
         super().__init__(app)
         self.writer = writer
+        if not writer.json_lines:
+            self.record = writer.lines.add  # type: ignore[method-assign]
+            self.timed = writer.format.uses_duration
 
     def record(self, exchange: Exchange) -> None:
         self.writer.record(exchange)
@@ -209,6 +255,74 @@ def write_line(logger: logging.Logger, compiled: AccessFormat, exchange: Exchang
             handler.flush()
         finally:
             handler.release()
+
+
+class LineBatch:
+    """The access lines of one turn of the event loop, written after it (``call_soon``):
+    one write and one flush per stream for every request that finished in that turn,
+    instead of one each, and the handlers checked (``plain_handlers``) and the clock read
+    once per turn. Each line is made as its request ends; only the write waits, for
+    microseconds.
+
+    Off an event loop (a WSGI server's threads) and when the logger is not set up plainly,
+    each line goes out at once, as ``write_line`` writes it. Lines still waiting when the
+    process exits are written by an ``atexit`` hook."""
+
+    def __init__(
+        self, logger: logging.Logger, compiled: AccessFormat, on_error: Callable[[], None]
+    ) -> None:
+        self.logger = logger
+        self.compiled = compiled
+        self.line_at_tick = compiled.line_at_tick
+        self.on_error = on_error
+        self.lines: list[str] = []
+        #: The handlers of the batch being gathered; None when none is.
+        self.handlers: list[logging.StreamHandler[Any]] | None = None
+        self.flushed_at_exit = False
+
+    def add(self, exchange: Exchange) -> None:
+        try:
+            if self.handlers is None and not self._gather():
+                write_line(self.logger, self.compiled, exchange)
+                return
+            line = self.line_at_tick(exchange)
+            self.lines.append(line if len(line) <= ACCESS_LINE_LIMIT else CAP.cut(line))
+        except Exception:
+            self.on_error()
+
+    def _gather(self) -> bool:
+        """Start a batch, if an event loop runs here and the handlers are plain."""
+        # asyncio's own check, which returns None off a loop rather than raising.
+        loop = asyncio._get_running_loop()
+        if loop is None:
+            return False
+        handlers = plain_handlers(self.logger)
+        if not handlers:
+            return False
+        if not self.flushed_at_exit:
+            atexit.register(self.flush)
+            self.flushed_at_exit = True
+        self.handlers = handlers
+        self.compiled.tick()  # the time of this batch's lines
+        loop.call_soon(self.flush)
+        return True
+
+    def flush(self) -> None:
+        handlers, lines = self.handlers, self.lines
+        self.handlers, self.lines = None, []
+        if not handlers or not lines:
+            return
+        try:
+            for handler in handlers:
+                terminator = handler.terminator
+                handler.acquire()
+                try:
+                    handler.stream.write(terminator.join(lines) + terminator)
+                    handler.flush()
+                finally:
+                    handler.release()
+        except Exception:
+            self.on_error()
 
 
 #: The handler classes gunicorn's logger sets up for ``accesslog`` (``-`` or a file).
@@ -255,23 +369,6 @@ def wsgi_like_environ(scope: Scope, headers: list[tuple[str, str]]) -> dict[str,
         key = "HTTP_" + name.upper().replace("-", "_")
         environ[key] = f"{environ[key]},{value}" if key in environ else value
     return environ
-
-
-#: Escapes for what must never reach a log line raw: line breaks (a forged second line),
-#: backslashes (which would make gunicorn's own escaping of quotes ambiguous), and terminal
-#: escape sequences. gunicorn escapes the quotes itself (SafeAtoms).
-_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def escaped(text: str) -> str:
-    """``text`` safe inside one log line: control characters as ``\\xNN`` (or ``\\n``),
-    backslashes doubled, everything else as it was."""
-    if text.isprintable() and "\\" not in text:
-        return text
-    return "".join(
-        _ESCAPES.get(char) or (f"\\x{ord(char):02x}" if not char.isprintable() else char)
-        for char in text
-    )
 
 
 def escape_access_atoms(log: Any) -> None:
@@ -349,8 +446,6 @@ def compile_access_lines(log: Any) -> None:
     def access(resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
         if not gunicorn_access_log_enabled(log, log.cfg):
             return
-        from .access_format import AccessFormat
-
         fmt = log.cfg.access_log_format
         line_format = compiled.get(fmt) or compiled.setdefault(fmt, AccessFormat(fmt))
         try:
@@ -366,8 +461,6 @@ def wsgi_exchange(
 ) -> Exchange:
     """What gunicorn's ``access()`` is given, as an :class:`Exchange` whose atoms are the
     ones gunicorn's ``atoms()`` would make."""
-    from .access_format import ENVIRON_KEY, RAW_URI_KEY, Exchange
-
     protocol = str(environ.get("SERVER_PROTOCOL", "HTTP/1.1"))
     scope = {
         "client": (environ.get("REMOTE_ADDR", "-"),),

@@ -35,7 +35,7 @@ from uvicorn.server import Server
 
 from .._compat import exit_after_failed_startup, gunicorn_root_path
 from .._compat import uvicorn_takes_ssl_context_factory as takes_ssl_context_factory
-from .access_log import GunicornAccessLog, escape_access_atoms
+from .access_log import GunicornAccessLog, escape_access_atoms, gunicorn_writes_access_lines
 from .draining import RecyclingServer
 from .health import HealthPaths, omit_health_lines, with_health_paths
 from .json_logs import use_json_lines
@@ -141,10 +141,10 @@ class UvicornWorker(Worker):
         signal.signal(signal.SIGTERM, exit_cleanly)
         health = HealthPaths.from_environment()
         access_log = None
-        if not self.uvicorn_logging and self.access_log:
-            access_log = partial(GunicornAccessLog, log=self.log)
-        elif self.uvicorn_logging:
+        if self.uvicorn_logging:
             omit_health_lines("uvicorn.access", health)
+        elif self.access_log and gunicorn_writes_access_lines(self.log):
+            access_log = partial(GunicornAccessLog, log=self.log)
         application = with_health_paths(with_request_metrics(self.wsgi), health, access_log)
         config = Config(
             application, access_log=self.uvicorn_logging and self.access_log, **self.config_kwargs
