@@ -136,10 +136,11 @@ def test_only_the_atoms_the_format_names_are_computed() -> None:
     assert atoms["anything else"] == "-"
 
 
-def test_the_time_is_formatted_once_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def formatted_times(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each time ``time.strftime`` formats, with the clock at a fixed second."""
     import time
 
-    compiled = AccessFormat("%(t)s")
     formatted: list[str] = []
     original_strftime = time.strftime
 
@@ -149,37 +150,37 @@ def test_the_time_is_formatted_once_a_second(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(time, "strftime", strftime)
     monkeypatch.setattr(time, "time", lambda: 1_800_000_000.25)
+    return formatted
+
+
+def test_the_time_is_formatted_once_a_second(
+    formatted_times: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    compiled = AccessFormat("%(t)s")
     exchange = Exchange({"method": "GET", "path": "/"})
     first = [compiled.atoms(exchange)["t"] for _ in range(100)]
     assert len(set(first)) == 1
-    assert len(formatted) == 1
+    assert len(formatted_times) == 1
     monkeypatch.setattr(time, "time", lambda: 1_800_000_001.0)
     compiled.atoms(exchange)
-    assert len(formatted) == 2
+    assert len(formatted_times) == 2
 
 
 def test_the_compiled_line_formats_the_time_once_a_second(
-    monkeypatch: pytest.MonkeyPatch,
+    formatted_times: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import time
 
     compiled = AccessFormat("%(t)s %(s)s")
-    formatted: list[str] = []
-    original_strftime = time.strftime
-
-    def strftime(*args: Any) -> str:
-        formatted.append(args[0])
-        return original_strftime(*args)
-
-    monkeypatch.setattr(time, "strftime", strftime)
-    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.25)
     exchange = Exchange({"method": "GET", "path": "/"}, status=200)
     lines = {compiled.line(exchange) for _ in range(100)}
     assert len(lines) == 1
-    assert len(formatted) == 1
+    assert len(formatted_times) == 1
     monkeypatch.setattr(time, "time", lambda: 1_800_000_001.0)
     assert compiled.line(exchange) != lines.pop()
-    assert len(formatted) == 2
+    assert len(formatted_times) == 2
     assert compiled.line(exchange) == compiled.format % compiled.atoms(exchange)
 
 
