@@ -134,21 +134,6 @@ def _stamp(second: int) -> str:
     return time.strftime(LOG_TIME_FORMAT, time.localtime(second))
 
 
-class LogTime:
-    """``[22/Nov/2026:04:50:01 +0000]``, formatted once a second."""
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._text = ""
-
-    def __call__(self) -> str:
-        second = int(time.time())
-        if second != self._second:
-            self._second = second
-            self._text = _stamp(second)
-        return self._text
-
-
 #: One %-conversion: ``%(name)s``, ``%(s)03d``, ``%%``; a named one has group 1.
 CONVERSION = re.compile(r"%(?:\(([^)]*)\))?([#0 +\-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%])")
 #: Atoms whose values never hold a quote, a backslash or a control character: numbers, the
@@ -164,7 +149,6 @@ class AccessFormat:
 
     def __init__(self, access_log_format: str) -> None:
         self.format = access_log_format
-        self.log_time = LogTime()
         self.pid = f"<{os.getpid()}>"
         names = dict.fromkeys(ATOM.findall(access_log_format))
         #: Whether a line needs the request's duration.
@@ -182,10 +166,16 @@ class AccessFormat:
         self.line_at_tick: Callable[[Exchange], str] = compiled[1] if compiled else self.line
 
     def tick(self) -> None:
-        """Read the clock for ``line_at_tick``."""
+        """Read the clock for ``line_at_tick``; the time is formatted once a second."""
         second = int(time.time())
         if second != self.clock[0]:
             self.clock[:] = (second, _stamp(second))
+
+    def now(self) -> str:
+        """``%(t)s``: ``[22/Nov/2026:04:50:01 +0000]``."""
+        self.tick()
+        text: str = self.clock[1]
+        return text
 
     def _line_from_atoms(self, exchange: Exchange) -> str:
         return self.format % self.atoms(exchange)
@@ -291,7 +281,7 @@ class AccessFormat:
         if fixed is not None:
             return fixed
         if name == "t":
-            return lambda exchange: self.log_time()
+            return lambda exchange: self.now()
         if name == "p":
             return lambda exchange: self.pid
         if name.startswith("{") and len(name) > 3 and name[-2] == "}":

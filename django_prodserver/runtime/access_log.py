@@ -124,11 +124,13 @@ class GunicornAccessLog(AccessLogMiddleware):
         super().__init__(app)
         self.log = log
         plain = type(log) is Logger
-        self.enabled = gunicorn_access_log_enabled(log, log.cfg)  # type: ignore[attr-defined]
-        self.fast = AccessFormat(log.cfg.access_log_format) if plain else None  # type: ignore[attr-defined]
+        untyped: Any = log  # gunicorn's logger
+        self.enabled = gunicorn_access_log_enabled(log, untyped.cfg)
         self.lines = (
-            LineBatch(log.access_log, self.fast, self._report_error)  # type: ignore[attr-defined]
-            if self.fast is not None
+            LineBatch(
+                untyped.access_log, AccessFormat(untyped.cfg.access_log_format), self._report_error
+            )
+            if plain
             else None
         )
         #: Our JSON logger class takes the exchange itself.
