@@ -74,10 +74,7 @@ class Exchange:
             if "headers" not in scope and ENVIRON_KEY in scope:
                 headers = headers_from_environ(scope[ENVIRON_KEY])
             else:
-                raw = scope.get("headers", ())
-                # An ASGI server's, with lower-case names in bytes: one dict() takes them.
-                fast = isinstance(raw, list) and (not raw or raw[0][0].__class__ is bytes)
-                headers = dict(raw) if fast else headers_by_name(raw)
+                headers = headers_by_name(scope.get("headers", ()))
             self._request_headers = headers
         return headers
 
@@ -88,7 +85,7 @@ def headers_by_name(
     """Request headers by name, the last value kept. An ASGI server's names are lower-case
     bytes already (the ASGI spec asks for that, and uvicorn's parsers do it), so those take
     one ``dict()``; a WSGI server's (gunicorn's ``req.headers``) are text in upper case."""
-    pairs: list[tuple[Any, Any]] = list(headers)
+    pairs: list[tuple[Any, Any]] = headers if isinstance(headers, list) else list(headers)
     if not pairs or isinstance(pairs[0][0], bytes):
         return dict(pairs)
     return {str(key).lower().encode("latin-1"): value for key, value in pairs}
